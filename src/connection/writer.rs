@@ -1,0 +1,114 @@
+//! The sending half: frames appended to the output buffer, masked by a client.
+
+use crate::buffer::OutputBuffer;
+use crate::close::CloseCode;
+use crate::frame::{EncodedHeader, FrameHeader, MAX_CONTROL_PAYLOAD, OpCode, apply_mask};
+use crate::keys::KeySource;
+
+/// Past this much unwritten output, a new automatic Pong replaces an unwritten one at the
+/// tail instead of adding to it, so a peer that floods Pings without reading cannot grow the
+/// buffer (RFC 6455 §5.5.3 allows answering only the most recent Ping).
+const PONG_COALESCE_THRESHOLD: usize = 64 * 1024;
+
+pub(crate) struct Writer {
+    pub(crate) output: OutputBuffer,
+    /// Present for a client, which masks every frame (RFC 6455 §5.3).
+    keys: Option<Box<dyn KeySource>>,
+    /// Length of the automatic Pong at the tail of the output, while it is unwritten.
+    tail_auto_pong: Option<usize>,
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer")
+            .field("output", &self.output)
+            .field("masking", &self.keys.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Writer {
+    pub(crate) fn new(keys: Option<Box<dyn KeySource>>) -> Self {
+        Self {
+            output: OutputBuffer::default(),
+            keys,
+            tail_auto_pong: None,
+        }
+    }
+
+    fn next_mask(&mut self) -> Option<[u8; 4]> {
+        self.keys.as_mut().map(|keys| {
+            let mut key = [0u8; 4];
+            keys.fill(&mut key);
+            key
+        })
+    }
+
+    fn header(
+        &mut self,
+        opcode: OpCode,
+        fin: bool,
+        rsv: u8,
+        len: usize,
+    ) -> (EncodedHeader, Option<[u8; 4]>) {
+        let mask = self.next_mask();
+        let header = FrameHeader {
+            fin,
+            rsv,
+            opcode,
+            mask,
+            payload_len: len as u64,
+        };
+        (header.encode(), mask)
+    }
+
+    /// Appends one frame carrying `payload`.
+    pub(crate) fn frame(&mut self, opcode: OpCode, fin: bool, rsv: u8, payload: &[u8]) {
+        let (header, mask) = self.header(opcode, fin, rsv, payload.len());
+        self.tail_auto_pong = None;
+        let out = self.output.appender();
+        out.reserve(header.as_bytes().len() + payload.len());
+        out.extend_from_slice(header.as_bytes());
+        let at = out.len();
+        out.extend_from_slice(payload);
+        if let Some(key) = mask {
+            apply_mask(&mut out[at..], key, 0);
+        }
+    }
+
+    /// A header for a payload the caller writes itself, masking it in place for a client.
+    pub(crate) fn unbuffered(&mut self, opcode: OpCode, payload: &mut [u8]) -> EncodedHeader {
+        let (header, mask) = self.header(opcode, true, 0, payload.len());
+        if let Some(key) = mask {
+            apply_mask(payload, key, 0);
+        }
+        header
+    }
+
+    pub(crate) fn auto_pong(&mut self, payload: &[u8]) {
+        if let Some(len) = self.tail_auto_pong {
+            if self.output.len() >= PONG_COALESCE_THRESHOLD {
+                self.output.truncate_tail(len);
+            }
+        }
+        let before = self.output.len();
+        self.frame(OpCode::Pong, true, 0, payload);
+        self.tail_auto_pong = Some(self.output.len() - before);
+    }
+
+    /// Appends a Close frame; `code` `None` sends an empty body. The caller has checked that
+    /// the reason fits.
+    pub(crate) fn close(&mut self, code: Option<CloseCode>, reason: &str) {
+        let mut payload = [0u8; MAX_CONTROL_PAYLOAD];
+        let len = match code {
+            None => 0,
+            Some(code) => {
+                let reason = &reason.as_bytes()[..reason.len().min(MAX_CONTROL_PAYLOAD - 2)];
+                payload[..2].copy_from_slice(&code.as_u16().to_be_bytes());
+                payload[2..2 + reason.len()].copy_from_slice(reason);
+                2 + reason.len()
+            }
+        };
+        self.frame(OpCode::Close, true, 0, &payload[..len]);
+    }
+}
