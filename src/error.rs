@@ -165,6 +165,19 @@ pub enum UsageError {
     /// An unbuffered message needs the pending output written first, or it would be sent
     /// out of order.
     OutputPending,
+    /// The handshake has no request to answer: none has arrived yet, or it was already
+    /// answered or refused.
+    NoRequest,
+    /// The subprotocol chosen was not among those the client offered (RFC 6455 §4.2.2).
+    ProtocolNotOffered(String),
+    /// A subprotocol name to offer is not a token (RFC 6455 §4.1).
+    InvalidProtocol(String),
+    /// A refusal's status must be from 200 to 599.
+    InvalidStatus(u16),
+    /// A header field name is not a token, or its value holds CR, LF or NUL.
+    InvalidHeader(String),
+    /// A header field the handshake writes itself.
+    ReservedHeader(String),
 }
 
 impl fmt::Display for UsageError {
@@ -182,6 +195,12 @@ impl fmt::Display for UsageError {
                 f.write_str("fragment kind differs from the message in progress")
             }
             Self::OutputPending => f.write_str("pending output must be written first"),
+            Self::NoRequest => f.write_str("there is no request to answer"),
+            Self::ProtocolNotOffered(p) => write!(f, "subprotocol {p:?} was not offered"),
+            Self::InvalidProtocol(p) => write!(f, "subprotocol {p:?} is not a token"),
+            Self::InvalidStatus(s) => write!(f, "status {s} cannot refuse an upgrade"),
+            Self::InvalidHeader(n) => write!(f, "invalid header field {n:?}"),
+            Self::ReservedHeader(n) => write!(f, "header field {n:?} is set by the handshake"),
         }
     }
 }

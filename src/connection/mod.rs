@@ -145,6 +145,11 @@ impl Connection {
         self.protocol = protocol;
     }
 
+    /// Queues bytes that are not a frame: the handshake's response.
+    pub(crate) fn queue_raw_output(&mut self, bytes: &[u8]) {
+        self.writer.output.appender().extend_from_slice(bytes);
+    }
+
     /// Which end this is.
     pub fn role(&self) -> Role {
         self.role

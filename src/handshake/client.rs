@@ -1,0 +1,514 @@
+//! The client's side of the opening handshake (RFC 6455 §4.1).
+
+use std::fmt;
+
+use base64::Engine as _;
+
+use super::body::{BodyLength, BodyReader};
+use super::extensions::{Extension, ExtensionsSyntaxError};
+use super::head::{DEFAULT_MAX_HEAD_BYTES, DEFAULT_MAX_HEADERS, HeadReader, HeadStatus};
+use super::url::{UrlError, WsUrl};
+use super::{Headers, accept_key, check_extra_headers, is_token, push_field, trim_ows};
+use crate::connection::{Config, Connection, Role};
+use crate::error::UsageError;
+use crate::keys::KeySource;
+
+/// Default most body bytes kept from a response that refused the upgrade: 64 KiB.
+const DEFAULT_MAX_REJECTION_BODY: usize = 64 * 1024;
+
+/// What a client asks for.
+///
+/// ```
+/// use wswire::ClientConfig;
+/// let config = ClientConfig::new("wss://example.com/chat")?
+///     .origin("https://example.com")
+///     .protocol("chat.v2")
+///     .header("Authorization", "Bearer abc");
+/// # Ok::<(), wswire::UrlError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    url: WsUrl,
+    origin: Option<String>,
+    protocols: Vec<String>,
+    headers: Vec<(String, String)>,
+    pub(crate) connection: Config,
+    max_head_bytes: usize,
+    max_headers: usize,
+    max_rejection_body: usize,
+}
+
+impl ClientConfig {
+    /// A request for `url` (`ws://` or `wss://`; TLS is the caller's transport).
+    pub fn new(url: &str) -> Result<Self, UrlError> {
+        Ok(Self::from_url(WsUrl::parse(url)?))
+    }
+
+    /// A request for an already parsed URL.
+    pub fn from_url(url: WsUrl) -> Self {
+        Self {
+            url,
+            origin: None,
+            protocols: Vec::new(),
+            headers: Vec::new(),
+            connection: Config::new(),
+            max_head_bytes: DEFAULT_MAX_HEAD_BYTES,
+            max_headers: DEFAULT_MAX_HEADERS,
+            max_rejection_body: DEFAULT_MAX_REJECTION_BODY,
+        }
+    }
+
+    /// The URL.
+    pub fn url(&self) -> &WsUrl {
+        &self.url
+    }
+
+    /// Sends `Origin` (RFC 6455 §4.1, item 8: required of browser clients).
+    pub fn origin(mut self, origin: impl Into<String>) -> Self {
+        self.origin = Some(origin.into());
+        self
+    }
+
+    /// Offers a subprotocol; earlier ones are preferred.
+    pub fn protocol(mut self, name: impl Into<String>) -> Self {
+        self.protocols.push(name.into());
+        self
+    }
+
+    /// Adds a header field to the request (cookies, authorization, ...).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Settings of the connection once established.
+    pub fn connection(mut self, config: Config) -> Self {
+        self.connection = config;
+        self
+    }
+
+    /// The largest response head, 16 KiB by default.
+    pub fn max_head_bytes(mut self, bytes: usize) -> Self {
+        self.max_head_bytes = bytes;
+        self
+    }
+
+    /// The most response header fields, 128 by default.
+    pub fn max_headers(mut self, count: usize) -> Self {
+        self.max_headers = count;
+        self
+    }
+
+    /// The most body bytes kept from a refusal, 64 KiB by default.
+    pub fn max_rejection_body(mut self, bytes: usize) -> Self {
+        self.max_rejection_body = bytes;
+        self
+    }
+}
+
+/// A response that refused the upgrade: everything a caller needs to follow a redirect,
+/// answer a `401`, or report the error page of a server that does not speak WebSocket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// The status code.
+    pub status: u16,
+    /// The reason phrase, as sent.
+    pub reason: String,
+    /// The header fields.
+    pub headers: Headers,
+    /// The body, up to the configured limit.
+    pub body: Vec<u8>,
+    /// The body was longer than the limit, or its framing broke, or the connection closed
+    /// before it was complete.
+    pub body_truncated: bool,
+}
+
+/// Why the server's response does not complete the handshake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ResponseError {
+    /// The server answered with something other than `101`.
+    Rejected(Box<Rejection>),
+    /// The head passed the size limit before it ended.
+    HeadTooLarge,
+    /// More header fields than the limit.
+    TooManyHeaders,
+    /// Not parseable as an HTTP/1.x response.
+    Malformed(String),
+    /// RFC 6455 §4.1: a `101` over HTTP/1.0 is not a valid upgrade.
+    HttpVersion,
+    /// `Upgrade` is not `websocket` (RFC 6455 §4.1, item 2).
+    UpgradeNotWebSocket,
+    /// `Connection` does not contain `upgrade` (RFC 6455 §4.1, item 3).
+    ConnectionNotUpgrade,
+    /// `Sec-WebSocket-Accept` is missing or appears more than once (item 4).
+    AcceptCount,
+    /// `Sec-WebSocket-Accept` is not the value derived from our key (item 4).
+    AcceptMismatch,
+    /// The server selected a subprotocol that was not offered, or several (item 6).
+    ProtocolNotOffered(String),
+    /// The server accepted an extension that was not offered (item 5).
+    ExtensionNotOffered(String),
+    /// `Sec-WebSocket-Extensions` breaks its grammar.
+    InvalidExtensions(ExtensionsSyntaxError),
+    /// The connection closed before the response was complete.
+    Closed,
+}
+
+impl fmt::Display for ResponseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Rejected(r) => write!(f, "server refused the upgrade: {} {}", r.status, r.reason),
+            Self::HeadTooLarge => f.write_str("response head too large"),
+            Self::TooManyHeaders => f.write_str("too many response header fields"),
+            Self::Malformed(e) => write!(f, "malformed HTTP response: {e}"),
+            Self::HttpVersion => f.write_str("upgrade response is not HTTP/1.1"),
+            Self::UpgradeNotWebSocket => f.write_str("response Upgrade is not websocket"),
+            Self::ConnectionNotUpgrade => f.write_str("response Connection lacks upgrade"),
+            Self::AcceptCount => f.write_str("response needs exactly one Sec-WebSocket-Accept"),
+            Self::AcceptMismatch => f.write_str("Sec-WebSocket-Accept does not match the key"),
+            Self::ProtocolNotOffered(p) => write!(f, "server chose subprotocol {p:?}, not offered"),
+            Self::ExtensionNotOffered(e) => write!(f, "server accepted extension {e}, not offered"),
+            Self::InvalidExtensions(e) => e.fmt(f),
+            Self::Closed => f.write_str("connection closed during the handshake"),
+        }
+    }
+}
+
+impl std::error::Error for ResponseError {}
+
+/// A completed handshake.
+#[derive(Debug)]
+pub struct Accepted {
+    /// The connection, holding any frames that arrived with the response.
+    pub connection: Connection,
+    /// The `101` response's header fields (`Set-Cookie`, ...).
+    pub headers: Headers,
+    /// The extensions the server accepted.
+    pub extensions: Vec<Extension>,
+}
+
+#[derive(Debug)]
+enum State {
+    AwaitingHead,
+    /// Reading the body of a refusal.
+    RejectionBody(Box<Rejection>, BodyReader),
+    Failed(ResponseError),
+    Done,
+}
+
+/// The client's side of the opening handshake.
+///
+/// Write [`request`](Self::request), then feed the response with
+/// [`receive`](Self::receive) until it returns the [`Accepted`] connection or an error.
+///
+/// ```
+/// use wswire::{ClientConfig, ClientHandshake, SeededKeys};
+/// let config = ClientConfig::new("ws://127.0.0.1:9001/chat").unwrap();
+/// let mut handshake = ClientHandshake::with_keys(config, SeededKeys::new(0)).unwrap();
+/// let request = std::str::from_utf8(handshake.request()).unwrap();
+/// assert!(request.starts_with("GET /chat HTTP/1.1\r\nHost: 127.0.0.1:9001\r\n"));
+/// ```
+pub struct ClientHandshake {
+    config: ClientConfig,
+    keys: Option<Box<dyn KeySource>>,
+    request: Vec<u8>,
+    expected_accept: String,
+    head: HeadReader,
+    state: State,
+}
+
+impl fmt::Debug for ClientHandshake {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientHandshake")
+            .field("config", &self.config)
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientHandshake {
+    /// A handshake whose key, and the connection's masking keys, come from the operating
+    /// system.
+    #[cfg(feature = "getrandom")]
+    pub fn new(config: ClientConfig) -> Result<Self, UsageError> {
+        Self::with_keys(config, crate::keys::OsRandom::new())
+    }
+
+    /// A handshake whose key, and the connection's masking keys, come from `keys`.
+    pub fn with_keys(
+        config: ClientConfig,
+        keys: impl KeySource + 'static,
+    ) -> Result<Self, UsageError> {
+        let mut keys: Box<dyn KeySource> = Box::new(keys);
+        check_extra_headers(&config.headers, RESERVED_REQUEST)?;
+        if let Some(bad) = config.protocols.iter().find(|p| !is_token(p.as_bytes())) {
+            return Err(UsageError::InvalidProtocol(bad.clone()));
+        }
+        if let Some(origin) = &config.origin {
+            if !super::is_field_value(origin.as_bytes()) {
+                return Err(UsageError::InvalidHeader("Origin".to_owned()));
+            }
+        }
+        // RFC 6455 §4.1, item 7: a random 16-byte nonce, base64-encoded.
+        let mut nonce = [0u8; 16];
+        keys.fill(&mut nonce);
+        let key = base64::engine::general_purpose::STANDARD.encode(nonce);
+        let request = build_request(&config, &key);
+        Ok(Self {
+            expected_accept: accept_key(&key),
+            config,
+            keys: Some(keys),
+            request,
+            head: HeadReader::default(),
+            state: State::AwaitingHead,
+        })
+    }
+
+    /// The request bytes to write to the transport.
+    pub fn request(&self) -> &[u8] {
+        &self.request
+    }
+
+    /// Feeds bytes of the response. Returns `Ok(None)` until it is complete.
+    ///
+    /// A refusal is reported once its body is complete (or the body limit is reached); a
+    /// body that runs until the server closes is reported by [`receive_eof`](Self::receive_eof).
+    pub fn receive(&mut self, bytes: &[u8]) -> Result<Option<Accepted>, ResponseError> {
+        match &mut self.state {
+            State::AwaitingHead => {}
+            State::RejectionBody(_, body) => {
+                body.push(bytes);
+                return self.finish_rejection_if_done();
+            }
+            State::Failed(e) => return Err(e.clone()),
+            State::Done => return Ok(None),
+        }
+        let mut status = self.head.push(bytes, self.config.max_head_bytes);
+        loop {
+            let end = match status {
+                HeadStatus::Partial => return Ok(None),
+                HeadStatus::TooLarge => return Err(self.fail(ResponseError::HeadTooLarge)),
+                HeadStatus::Ended(end) => end,
+            };
+            match self.parse(end) {
+                Ok(Parsed::Incomplete) => {
+                    self.head.continue_after(end);
+                }
+                Ok(Parsed::Interim) => {
+                    // RFC 9110 §15.2: 1xx responses other than 101 are informational and
+                    // precede the final one.
+                    self.head.discard(end);
+                }
+                Ok(Parsed::Upgraded(headers, extensions, protocol)) => {
+                    let rest = self.head.take_rest(end);
+                    let keys = self.keys.take();
+                    let mut connection =
+                        Connection::new(Role::Client, self.config.connection.clone(), keys);
+                    connection.set_protocol(protocol);
+                    connection.receive(&rest);
+                    self.state = State::Done;
+                    return Ok(Some(Accepted {
+                        connection,
+                        headers,
+                        extensions,
+                    }));
+                }
+                Ok(Parsed::Refused(rejection, length)) => {
+                    let rest = self.head.take_rest(end);
+                    let mut body = BodyReader::new(length, self.config.max_rejection_body);
+                    body.push(&rest);
+                    self.state = State::RejectionBody(rejection, body);
+                    return self.finish_rejection_if_done();
+                }
+                Err(e) => return Err(self.fail(e)),
+            }
+            status = self.head.find_end(self.config.max_head_bytes);
+        }
+    }
+
+    /// The server closed the transport. Completes a refusal whose body ran until then;
+    /// otherwise the handshake fails with [`ResponseError::Closed`].
+    pub fn receive_eof(&mut self) -> Result<Option<Accepted>, ResponseError> {
+        match &mut self.state {
+            State::RejectionBody(_, body) => {
+                body.close();
+                self.finish_rejection_if_done()
+            }
+            State::Failed(e) => Err(e.clone()),
+            State::Done => Ok(None),
+            State::AwaitingHead => Err(self.fail(ResponseError::Closed)),
+        }
+    }
+
+    fn finish_rejection_if_done(&mut self) -> Result<Option<Accepted>, ResponseError> {
+        let State::RejectionBody(_, body) = &self.state else {
+            return Ok(None);
+        };
+        if !body.is_done() {
+            return Ok(None);
+        }
+        let State::RejectionBody(mut rejection, body) =
+            std::mem::replace(&mut self.state, State::Done)
+        else {
+            return Ok(None);
+        };
+        (rejection.body, rejection.body_truncated) = body.finish();
+        Err(self.fail(ResponseError::Rejected(rejection)))
+    }
+
+    fn fail(&mut self, error: ResponseError) -> ResponseError {
+        self.state = State::Failed(error.clone());
+        error
+    }
+
+    fn parse(&self, end: usize) -> Result<Parsed, ResponseError> {
+        let mut fields = vec![httparse::EMPTY_HEADER; self.config.max_headers];
+        let mut parsed = httparse::Response::new(&mut fields);
+        match parsed.parse(&self.head.bytes()[..end]) {
+            Ok(httparse::Status::Complete(_)) => {}
+            Ok(httparse::Status::Partial) => return Ok(Parsed::Incomplete),
+            Err(httparse::Error::TooManyHeaders) => return Err(ResponseError::TooManyHeaders),
+            Err(e) => return Err(ResponseError::Malformed(e.to_string())),
+        }
+        let status = parsed.code.unwrap_or_default();
+        let reason = parsed.reason.unwrap_or_default().to_owned();
+        let version = parsed.version.unwrap_or_default();
+        let headers = Headers::from_httparse(parsed.headers);
+        match status {
+            101 => {}
+            100..=199 => return Ok(Parsed::Interim),
+            _ => {
+                let length = body_length(status, &headers);
+                let rejection = Rejection {
+                    status,
+                    reason,
+                    headers,
+                    body: Vec::new(),
+                    body_truncated: false,
+                };
+                return Ok(Parsed::Refused(Box::new(rejection), length));
+            }
+        }
+        self.validate(version, headers)
+    }
+
+    /// RFC 6455 §4.1, the client's checks of a `101` response.
+    fn validate(&self, version: u8, headers: Headers) -> Result<Parsed, ResponseError> {
+        if version < 1 {
+            return Err(ResponseError::HttpVersion);
+        }
+        if !headers.has_token("Upgrade", "websocket") {
+            return Err(ResponseError::UpgradeNotWebSocket);
+        }
+        if !headers.has_token("Connection", "upgrade") {
+            return Err(ResponseError::ConnectionNotUpgrade);
+        }
+        let Some(accept) = headers.single("Sec-WebSocket-Accept") else {
+            return Err(ResponseError::AcceptCount);
+        };
+        if trim_ows(accept) != self.expected_accept.as_bytes() {
+            return Err(ResponseError::AcceptMismatch);
+        }
+        // Item 6: at most one subprotocol, and one that was offered.
+        let chosen: Vec<&[u8]> = headers.list("Sec-WebSocket-Protocol").collect();
+        let protocol = match chosen.as_slice() {
+            [] => None,
+            [one] => {
+                let one = String::from_utf8_lossy(one).into_owned();
+                if !self.config.protocols.contains(&one) {
+                    return Err(ResponseError::ProtocolNotOffered(one));
+                }
+                Some(one)
+            }
+            several => {
+                let all = several
+                    .iter()
+                    .map(|p| String::from_utf8_lossy(p))
+                    .collect::<Vec<_>>();
+                return Err(ResponseError::ProtocolNotOffered(all.join(", ")));
+            }
+        };
+        // Item 5: only extensions that were offered. None are offered yet.
+        let mut extensions = Vec::new();
+        for value in headers.get_all("Sec-WebSocket-Extensions") {
+            extensions
+                .extend(Extension::parse_list(value).map_err(ResponseError::InvalidExtensions)?);
+        }
+        if let Some(first) = extensions.first() {
+            return Err(ResponseError::ExtensionNotOffered(first.name().to_owned()));
+        }
+        Ok(Parsed::Upgraded(headers, extensions, protocol))
+    }
+}
+
+enum Parsed {
+    /// Empty lines came before the status line; the blank line found was not the end.
+    Incomplete,
+    /// A 1xx other than 101.
+    Interim,
+    Upgraded(Headers, Vec<Extension>, Option<String>),
+    Refused(Box<Rejection>, BodyLength),
+}
+
+/// Header fields the handshake writes itself.
+const RESERVED_REQUEST: &[&str] = &[
+    "Host",
+    "Upgrade",
+    "Connection",
+    "Sec-WebSocket-Key",
+    "Sec-WebSocket-Version",
+    "Sec-WebSocket-Protocol",
+    "Sec-WebSocket-Extensions",
+    "Origin",
+];
+
+/// RFC 6455 §4.1: the opening handshake request.
+fn build_request(config: &ClientConfig, key: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(256);
+    out.extend_from_slice(b"GET ");
+    out.extend_from_slice(config.url.resource().as_bytes());
+    out.extend_from_slice(b" HTTP/1.1\r\n");
+    push_field(&mut out, "Host", config.url.host_header().as_bytes());
+    push_field(&mut out, "Upgrade", b"websocket");
+    push_field(&mut out, "Connection", b"Upgrade");
+    push_field(&mut out, "Sec-WebSocket-Key", key.as_bytes());
+    push_field(&mut out, "Sec-WebSocket-Version", b"13");
+    if let Some(origin) = &config.origin {
+        push_field(&mut out, "Origin", origin.as_bytes());
+    }
+    if !config.protocols.is_empty() {
+        push_field(
+            &mut out,
+            "Sec-WebSocket-Protocol",
+            config.protocols.join(", ").as_bytes(),
+        );
+    }
+    for (name, value) in &config.headers {
+        push_field(&mut out, name, value.as_bytes());
+    }
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+/// RFC 9112 §6.3: how long the body of a response is.
+fn body_length(status: u16, headers: &Headers) -> BodyLength {
+    if matches!(status, 204 | 304) {
+        return BodyLength::None;
+    }
+    if headers
+        .list("Transfer-Encoding")
+        .last()
+        .is_some_and(|e| e.eq_ignore_ascii_case(b"chunked"))
+    {
+        return BodyLength::Chunked;
+    }
+    if headers.get("Transfer-Encoding").is_some() {
+        return BodyLength::UntilClose;
+    }
+    headers
+        .single("Content-Length")
+        .and_then(|length| std::str::from_utf8(trim_ows(length)).ok())
+        .and_then(|length| length.parse().ok())
+        .map_or(BodyLength::UntilClose, BodyLength::Fixed)
+}
