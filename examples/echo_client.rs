@@ -1,0 +1,145 @@
+//! An echo client: sends messages described on standard input and checks their echo.
+//!
+//! ```text
+//! cargo run --release --example echo_client ws://127.0.0.1:9001/ [--protocol NAME]...
+//! ```
+//!
+//! One command per line: `text N` sends a text message of N bytes (`a`..`z` repeating),
+//! `binary N` a binary message of N bytes (byte i is `i % 256`). Each echo is checked byte
+//! for byte and `ok` printed. At end of input the client closes with 1000, waits for the
+//! server's Close, and exits 0; any error exits non-zero. Plain `ws://` only: TLS would be
+//! the caller's transport, and this example has none.
+
+mod support;
+
+use std::io::{self, BufRead, Write};
+use std::net::TcpStream;
+use std::process::ExitCode;
+
+use wswire::{
+    ClientConfig, ClientHandshake, CloseCode, Connection, ConnectionState, Event, MessageKind,
+};
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("echo_client: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let url = args
+        .next()
+        .ok_or("usage: echo_client URL [--protocol NAME]...")?;
+    let mut config = ClientConfig::new(&url)?;
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--protocol" => config = config.protocol(args.next().ok_or("--protocol needs a name")?),
+            other => return Err(format!("unknown option {other}").into()),
+        }
+    }
+    if config.url().is_secure() {
+        return Err("wss:// needs TLS, which this example does not include".into());
+    }
+    let mut stream = TcpStream::connect((config.url().host(), config.url().port()))?;
+    stream.set_nodelay(true)?;
+    let mut conn = handshake(&mut stream, config)?;
+    if let Some(protocol) = conn.protocol() {
+        eprintln!("echo_client: subprotocol {protocol}");
+    }
+
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    for line in io::stdin().lock().lines() {
+        let line = line?;
+        let mut words = line.split_whitespace();
+        let (kind, len) = match (words.next(), words.next().map(str::parse::<usize>)) {
+            (None, _) => continue,
+            (Some("text"), Some(Ok(n))) => (MessageKind::Text, n),
+            (Some("binary"), Some(Ok(n))) => (MessageKind::Binary, n),
+            _ => return Err(format!("bad command {line:?}").into()),
+        };
+        let payload = make_payload(kind, len);
+        match kind {
+            MessageKind::Text => conn.send_text(std::str::from_utf8(&payload)?)?,
+            MessageKind::Binary => conn.send_binary(&payload)?,
+        }
+        let echoed = next_message(&mut stream, &mut conn)?;
+        if echoed != (kind, payload) {
+            return Err(format!("echo of {line:?} differs").into());
+        }
+        writeln!(out, "ok")?;
+        out.flush()?;
+    }
+
+    conn.close(CloseCode::NORMAL, "")?;
+    while conn.state() != ConnectionState::Closed {
+        support::flush(&mut stream, &mut conn)?;
+        if support::fill(&mut stream, &mut conn)? == 0 {
+            return Err("server closed the transport before its Close frame".into());
+        }
+        while let Some(event) = conn.poll_event()? {
+            if let Event::Close { code, .. } = event {
+                if code != CloseCode::NORMAL {
+                    return Err(format!("server closed with {code}").into());
+                }
+            }
+        }
+    }
+    support::settle(&mut stream, &mut conn)?;
+    Ok(())
+}
+
+fn handshake(
+    stream: &mut TcpStream,
+    config: ClientConfig,
+) -> Result<Connection, Box<dyn std::error::Error>> {
+    let mut handshake = ClientHandshake::new(config)?;
+    stream.write_all(handshake.request())?;
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let n = io::Read::read(stream, &mut buf)?;
+        let result = if n == 0 {
+            handshake.receive_eof()
+        } else {
+            handshake.receive(&buf[..n])
+        };
+        if let Some(accepted) = result? {
+            return Ok(accepted.connection);
+        }
+    }
+}
+
+fn make_payload(kind: MessageKind, len: usize) -> Vec<u8> {
+    match kind {
+        MessageKind::Text => (0..len).map(|i| b'a' + (i % 26) as u8).collect(),
+        MessageKind::Binary => (0..len).map(|i| (i % 256) as u8).collect(),
+    }
+}
+
+/// Drives the connection until a whole data message arrives.
+fn next_message(
+    stream: &mut TcpStream,
+    conn: &mut Connection,
+) -> Result<(MessageKind, Vec<u8>), Box<dyn std::error::Error>> {
+    loop {
+        support::flush(stream, conn)?;
+        while let Some(event) = conn.poll_event()? {
+            match event {
+                Event::Text(text) => return Ok((MessageKind::Text, text.as_bytes().to_vec())),
+                Event::Binary(data) => return Ok((MessageKind::Binary, data.to_vec())),
+                Event::Close { code, reason } => {
+                    return Err(format!("server closed ({code} {reason:?})").into());
+                }
+                _ => {}
+            }
+        }
+        if support::fill(stream, conn)? == 0 {
+            return Err("server closed the transport".into());
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! An echo server: every text and binary message comes back unchanged.
+//!
+//! ```text
+//! cargo run --release --example echo_server [ADDR] [--protocol NAME]... [--max-message BYTES]
+//! ```
+//!
+//! ADDR defaults to 127.0.0.1:9001. Blocking `std::net`, a thread per connection: the point
+//! is to show the whole drive loop of a `wswire::Connection` in a few lines.
+
+mod support;
+
+use std::io::{self, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::ExitCode;
+use std::thread;
+
+use wswire::{Accept, Config, Event, ServerConfig, ServerHandshake};
+
+struct Options {
+    addr: String,
+    config: ServerConfig,
+}
+
+fn parse_args() -> Result<Options, String> {
+    let mut addr = "127.0.0.1:9001".to_owned();
+    let mut protocols = Vec::new();
+    let mut max_message = Config::DEFAULT_MAX_MESSAGE_SIZE;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--protocol" => protocols.push(args.next().ok_or("--protocol needs a name")?),
+            "--max-message" => {
+                let value = args.next().ok_or("--max-message needs a byte count")?;
+                max_message = value
+                    .parse()
+                    .map_err(|_| format!("bad byte count {value:?}"))?;
+            }
+            "-h" | "--help" => {
+                return Err(
+                    "usage: echo_server [ADDR] [--protocol NAME]... [--max-message BYTES]"
+                        .to_owned(),
+                );
+            }
+            flag if flag.starts_with('-') => return Err(format!("unknown option {flag}")),
+            _ => addr = arg,
+        }
+    }
+    let connection = Config::new()
+        .max_message_size(max_message)
+        .max_frame_size(max_message);
+    let config = protocols.into_iter().fold(
+        ServerConfig::new().connection(connection),
+        ServerConfig::protocol,
+    );
+    Ok(Options { addr, config })
+}
+
+fn main() -> ExitCode {
+    let options = match parse_args() {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    let listener = match TcpListener::bind(&options.addr) {
+        Ok(listener) => listener,
+        Err(e) => {
+            eprintln!("cannot listen on {}: {e}", options.addr);
+            return ExitCode::FAILURE;
+        }
+    };
+    eprintln!("echo_server listening on ws://{}", options.addr);
+    for stream in listener.incoming() {
+        let Ok(stream) = stream else { continue };
+        let config = options.config.clone();
+        thread::spawn(move || {
+            let peer = stream
+                .peer_addr()
+                .map(|a| a.to_string())
+                .unwrap_or_default();
+            if let Err(e) = serve(stream, config) {
+                eprintln!("{peer}: {e}");
+            }
+        });
+    }
+    ExitCode::SUCCESS
+}
+
+fn serve(mut stream: TcpStream, config: ServerConfig) -> io::Result<()> {
+    stream.set_nodelay(true)?;
+    let mut handshake = ServerHandshake::new(config);
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let n = stream.read(&mut buf)?;
+        if n == 0 {
+            return Ok(());
+        }
+        match handshake.receive(&buf[..n]) {
+            Ok(Some(_request)) => break,
+            Ok(None) => {}
+            Err(refusal) => {
+                stream.write_all(&refusal.response())?;
+                support::linger_close(&mut stream);
+                return Ok(());
+            }
+        }
+    }
+    let mut conn = handshake.accept(Accept::new()).map_err(io::Error::other)?;
+    // Echoed payloads are copied out of the event (which borrows the connection) into
+    // buffers reused for every message.
+    let mut text = String::new();
+    let mut binary = Vec::new();
+    loop {
+        support::flush(&mut stream, &mut conn)?;
+        if support::settle(&mut stream, &mut conn)? {
+            return Ok(());
+        }
+        if support::fill(&mut stream, &mut conn)? == 0 {
+            return Ok(()); // the peer closed without a closing handshake
+        }
+        loop {
+            match conn.poll_event() {
+                Ok(Some(Event::Text(message))) => {
+                    text.clear();
+                    text.push_str(message);
+                    conn.send_text(&text).map_err(io::Error::other)?;
+                }
+                Ok(Some(Event::Binary(message))) => {
+                    binary.clear();
+                    binary.extend_from_slice(message);
+                    conn.send_binary(&binary).map_err(io::Error::other)?;
+                }
+                Ok(Some(_)) => {} // pings are answered, closes replied to, by the connection
+                Ok(None) => break,
+                Err(_) => break, // the Close frame is queued; settle() ends the transport
+            }
+        }
+    }
+}
