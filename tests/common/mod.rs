@@ -123,7 +123,10 @@ pub fn close_payload(code: u16, reason: &[u8]) -> Vec<u8> {
 /// `(first byte, payload, frame length)`.
 pub fn read_small_frame(bytes: &[u8]) -> (u8, Vec<u8>, usize) {
     let len = usize::from(bytes[1] & 0x7F);
-    assert!(len <= 125, "read_small_frame: extended length in {bytes:02x?}");
+    assert!(
+        len <= 125,
+        "read_small_frame: extended length in {bytes:02x?}"
+    );
     if bytes[1] & 0x80 == 0 {
         return (bytes[0], bytes[2..2 + len].to_vec(), 2 + len);
     }
@@ -279,7 +282,6 @@ impl Default for Pair {
 }
 
 impl Pair {
-
     /// The given configurations; the client masks every frame with [`RFC_MASK`].
     pub fn with_configs(client: Config, server: Config) -> Self {
         Self::with_keys(client, server, FixedKeys::mask(RFC_MASK))
