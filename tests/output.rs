@@ -1,0 +1,245 @@
+//! The byte buffers a runtime drives: draining output with partial writes, messages whose
+//! payload the caller writes itself, reading straight into the input buffer, and the
+//! sending rules that keep frames in order.
+
+mod common;
+
+use common::{
+    BINARY, CONT, FIN, FixedKeys, Outcome, PING, RFC_MASK, TEXT, close_payload, feed_pieces, masked,
+};
+use wswire::{
+    CloseCode, Config, Connection, Event, MessageKind, OwnedEvent, SeededKeys, UsageError,
+};
+
+// Partial writes: whatever was written is dropped from the front, the rest stays in order,
+// and frames queued meanwhile go behind it.
+#[test]
+fn consume_output_with_partial_writes() {
+    let mut conn = Connection::server(Config::new());
+    conn.send_text("Hello").unwrap();
+    assert_eq!(conn.pending_output_len(), 7);
+    conn.consume_output(4);
+    assert_eq!(conn.pending_output(), b"llo");
+    assert_eq!(conn.pending_output_len(), 3);
+    conn.send_binary(&[0xff]).unwrap();
+    assert_eq!(conn.pending_output(), [b'l', b'l', b'o', 0x82, 0x01, 0xff]);
+    conn.consume_output(6);
+    assert_eq!(conn.pending_output(), b"");
+    assert_eq!(conn.pending_output_len(), 0);
+    // Reporting more than is pending drops what is pending, nothing else.
+    conn.send_text("a").unwrap();
+    conn.consume_output(100);
+    assert_eq!(conn.pending_output_len(), 0);
+    conn.send_text("b").unwrap();
+    assert_eq!(conn.pending_output(), [0x81, 0x01, b'b']);
+}
+
+// Written one byte at a time, interleaved with new frames, the transport sees exactly the
+// frames in the order they were queued.
+#[test]
+fn trickled_output_is_the_queued_frames_in_order() {
+    let mut conn = Connection::server(Config::new());
+    let mut wire = Vec::new();
+    let mut expected = Vec::new();
+    for i in 0..200u8 {
+        let payload = vec![i; usize::from(i)];
+        conn.send_binary(&payload).unwrap();
+        expected.extend_from_slice(&common::unmasked(FIN | BINARY, &payload));
+        // Write about half of what is pending, in two writes.
+        for _ in 0..2 {
+            let n = conn.pending_output_len().div_ceil(4);
+            wire.extend_from_slice(&conn.pending_output()[..n]);
+            conn.consume_output(n);
+        }
+    }
+    wire.extend_from_slice(conn.pending_output());
+    assert_eq!(wire, expected);
+}
+
+// A server's unbuffered message: the header for 256 bytes is 82 7e 01 00 (RFC 6455 §5.7),
+// the payload is left as it is, and nothing is queued.
+#[test]
+fn unbuffered_message_on_a_server() {
+    let mut conn = Connection::server(Config::new());
+    let original: Vec<u8> = (0..=255).collect();
+    let mut payload = original.clone();
+    let header = conn
+        .unbuffered_message(MessageKind::Binary, &mut payload)
+        .unwrap();
+    assert_eq!(header.as_bytes(), [0x82, 0x7e, 0x01, 0x00]);
+    assert_eq!(payload, original);
+    assert_eq!(conn.pending_output_len(), 0);
+
+    let mut big = vec![1u8; 65536];
+    let header = conn
+        .unbuffered_message(MessageKind::Text, &mut big)
+        .unwrap();
+    assert_eq!(
+        header.as_bytes(),
+        [0x81, 0x7f, 0, 0, 0, 0, 0, 0x01, 0x00, 0x00]
+    );
+}
+
+// A client's unbuffered message masks the payload in place: "Hello" under 37 fa 21 3d is
+// the RFC 6455 §5.7 frame.
+#[test]
+fn unbuffered_message_on_a_client_masks_in_place() {
+    let mut conn = Connection::client(Config::new(), FixedKeys::mask(RFC_MASK));
+    let mut payload = *b"Hello";
+    let header = conn
+        .unbuffered_message(MessageKind::Text, &mut payload)
+        .unwrap();
+    assert_eq!(header.as_bytes(), [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d]);
+    assert_eq!(payload, [0x7f, 0x9f, 0x4d, 0x51, 0x58]);
+
+    let mut server = Connection::server(Config::new());
+    server.receive(header.as_bytes());
+    server.receive(&payload);
+    assert_eq!(server.poll_event().unwrap(), Some(Event::Text("Hello")));
+}
+
+// Frames stay in order: with output pending, the unbuffered path is refused and changes
+// nothing (the payload is not masked, no key is used up).
+#[test]
+fn unbuffered_message_refused_while_output_is_pending() {
+    let mut conn = Connection::client(Config::new(), SeededKeys::new(9));
+    let mut reference = Connection::client(Config::new(), SeededKeys::new(9));
+    conn.send_text("first").unwrap();
+    reference.send_text("first").unwrap();
+
+    let mut payload = *b"second";
+    assert_eq!(
+        conn.unbuffered_message(MessageKind::Text, &mut payload)
+            .map(|_| ()),
+        Err(UsageError::OutputPending)
+    );
+    assert_eq!(&payload, b"second");
+
+    conn.send_text("third").unwrap();
+    reference.send_text("third").unwrap();
+    assert_eq!(conn.pending_output(), reference.pending_output());
+
+    // Once written out, the unbuffered path works.
+    conn.consume_output(conn.pending_output_len());
+    assert!(
+        conn.unbuffered_message(MessageKind::Text, &mut payload)
+            .is_ok()
+    );
+}
+
+// RFC 6455 §5.4: a fragmented message being sent must end before another starts;
+// fragments continue with the same kind.
+#[test]
+fn fragment_rules_for_the_sender() {
+    let mut conn = Connection::server(Config::new());
+    conn.send_fragment(MessageKind::Text, b"a", false).unwrap();
+    assert_eq!(conn.send_text("x"), Err(UsageError::MessageInProgress));
+    assert_eq!(conn.send_binary(b"x"), Err(UsageError::MessageInProgress));
+    assert_eq!(
+        conn.send_fragment(MessageKind::Binary, b"x", true),
+        Err(UsageError::FragmentKindMismatch)
+    );
+    let mut payload = *b"x";
+    assert_eq!(
+        conn.unbuffered_message(MessageKind::Binary, &mut payload)
+            .map(|_| ()),
+        Err(UsageError::MessageInProgress)
+    );
+    // Control frames may go between fragments (RFC 6455 §5.4).
+    conn.send_ping(b"p").unwrap();
+    conn.send_fragment(MessageKind::Text, b"b", false).unwrap();
+    conn.send_fragment(MessageKind::Text, b"", true).unwrap();
+    conn.send_text("c").unwrap();
+    assert_eq!(
+        conn.pending_output(),
+        [
+            0x01, 0x01, b'a', // text, not final
+            0x89, 0x01, b'p', // ping
+            0x00, 0x01, b'b', // continuation
+            0x80, 0x00, // final continuation, empty
+            0x81, 0x01, b'c', // next message
+        ]
+    );
+}
+
+/// Feeds `pieces` through `input_buffer` / `commit_input`, as reads of at most the space
+/// offered.
+fn feed_via_input_buffer<'a>(
+    conn: &mut Connection,
+    pieces: impl IntoIterator<Item = &'a [u8]>,
+) -> Outcome {
+    let mut outcome = Outcome::default();
+    for mut piece in pieces {
+        while !piece.is_empty() {
+            let space = conn.input_buffer();
+            assert!(
+                space.len() >= 16 * 1024,
+                "input_buffer offers at least 16 KiB"
+            );
+            let n = space.len().min(piece.len());
+            space[..n].copy_from_slice(&piece[..n]);
+            conn.commit_input(n);
+            piece = &piece[n..];
+            let step = common::drain(conn);
+            outcome.events.extend(step.events);
+            if step.error.is_some() {
+                outcome.error = step.error;
+                return outcome;
+            }
+        }
+    }
+    outcome
+}
+
+// Reading straight into the input buffer gives the same events as `receive`, however the
+// bytes are cut.
+#[test]
+fn input_buffer_path_matches_receive() {
+    let wire = [
+        masked(FIN | TEXT, b"Hello"),
+        masked(FIN | PING, b"p"),
+        masked(BINARY, &[1; 300]),
+        masked(FIN | CONT, &vec![2; 70000]),
+        masked(FIN | TEXT, "κόσμε".as_bytes()),
+        masked(FIN | 0x8, &close_payload(1000, b"")),
+    ]
+    .concat();
+    for size in [1, 7, 1000, 16 * 1024, wire.len()] {
+        let mut by_receive = Connection::server(Config::new());
+        let mut by_buffer = Connection::server(Config::new());
+        let expected = feed_pieces(&mut by_receive, wire.chunks(size));
+        let got = feed_via_input_buffer(&mut by_buffer, wire.chunks(size));
+        assert_eq!(got, expected, "pieces of {size}");
+        assert_eq!(expected.events.len(), 5);
+        assert_eq!(
+            expected.events[4],
+            OwnedEvent::Close {
+                code: CloseCode::NORMAL,
+                reason: String::new()
+            }
+        );
+        assert_eq!(by_buffer.pending_output(), by_receive.pending_output());
+    }
+}
+
+// The input buffer offers room for the whole of a large frame's remaining payload (up to
+// 1 MiB), so that one read can take it in.
+#[test]
+fn input_buffer_grows_for_a_large_frame() {
+    let frame = masked(FIN | BINARY, &vec![3; 200_000]);
+    let mut conn = Connection::server(Config::new());
+    let space = conn.input_buffer();
+    space[..14].copy_from_slice(&frame[..14]);
+    conn.commit_input(14);
+    assert_eq!(conn.poll_event(), Ok(None));
+    assert!(conn.input_buffer().len() >= 200_000);
+}
+
+// The caller cannot claim to have read more than the space it was given.
+#[test]
+#[should_panic]
+fn commit_beyond_the_input_buffer_panics() {
+    let mut conn = Connection::server(Config::new());
+    let n = conn.input_buffer().len();
+    conn.commit_input(n + 1);
+}
