@@ -2,7 +2,12 @@
 //!
 //! ```text
 //! cargo run --release --example echo_client ws://127.0.0.1:9001/ [--protocol NAME]...
+//!     [--no-deflate] [--server-no-context-takeover] [--client-no-context-takeover]
+//!     [--server-max-window-bits N] [--client-max-window-bits N]
 //! ```
+//!
+//! permessage-deflate is offered unless `--no-deflate` is given; the other flags shape the
+//! offer. Once connected, the negotiated subprotocol and extension go to standard error.
 //!
 //! One command per line: `text N` sends a text message of N bytes (`a`..`z` repeating),
 //! `binary N` a binary message of N bytes (byte i is `i % 256`). Each echo is checked byte
@@ -17,7 +22,8 @@ use std::net::TcpStream;
 use std::process::ExitCode;
 
 use wswire::{
-    ClientConfig, ClientHandshake, CloseCode, Connection, ConnectionState, Event, MessageKind,
+    ClientConfig, ClientHandshake, CloseCode, Connection, ConnectionState, DeflateConfig, Event,
+    MessageKind,
 };
 
 fn main() -> ExitCode {
@@ -32,15 +38,38 @@ fn main() -> ExitCode {
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let url = args
-        .next()
-        .ok_or("usage: echo_client URL [--protocol NAME]...")?;
+    let url = args.next().ok_or("usage: echo_client URL [OPTIONS]")?;
     let mut config = ClientConfig::new(&url)?;
+    let mut deflate = Some(DeflateConfig::new());
     while let Some(arg) = args.next() {
+        let mut window_bits = || -> Result<u8, String> {
+            let value = args.next().ok_or(format!("{arg} needs a number"))?;
+            value
+                .parse()
+                .map_err(|_| format!("bad window bits {value:?}"))
+        };
         match arg.as_str() {
             "--protocol" => config = config.protocol(args.next().ok_or("--protocol needs a name")?),
+            "--no-deflate" => deflate = None,
+            "--server-no-context-takeover" => {
+                deflate = deflate.map(|d| d.server_no_context_takeover(true));
+            }
+            "--client-no-context-takeover" => {
+                deflate = deflate.map(|d| d.client_no_context_takeover(true));
+            }
+            "--server-max-window-bits" => {
+                let bits = window_bits()?;
+                deflate = deflate.map(|d| d.server_max_window_bits(bits));
+            }
+            "--client-max-window-bits" => {
+                let bits = window_bits()?;
+                deflate = deflate.map(|d| d.client_max_window_bits(bits));
+            }
             other => return Err(format!("unknown option {other}").into()),
         }
+    }
+    if let Some(deflate) = deflate {
+        config = config.deflate(deflate);
     }
     if config.url().is_secure() {
         return Err("wss:// needs TLS, which this example does not include".into());
@@ -50,6 +79,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut conn = handshake(&mut stream, config)?;
     if let Some(protocol) = conn.protocol() {
         eprintln!("echo_client: subprotocol {protocol}");
+    }
+    match conn.deflate() {
+        Some(params) => eprintln!("echo_client: {}", params.to_extension()),
+        None => eprintln!("echo_client: no extension"),
     }
 
     let stdout = io::stdout();

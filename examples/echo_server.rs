@@ -2,10 +2,12 @@
 //!
 //! ```text
 //! cargo run --release --example echo_server [ADDR] [--protocol NAME]... [--max-message BYTES]
+//!     [--no-deflate]
 //! ```
 //!
-//! ADDR defaults to 127.0.0.1:9001. Blocking `std::net`, a thread per connection: the point
-//! is to show the whole drive loop of a `wswire::Connection` in a few lines.
+//! ADDR defaults to 127.0.0.1:9001. permessage-deflate is negotiated whenever a client
+//! offers it, unless `--no-deflate` is given. Blocking `std::net`, a thread per connection:
+//! the point is to show the whole drive loop of a `wswire::Connection` in a few lines.
 
 mod support;
 
@@ -14,7 +16,10 @@ use std::net::{TcpListener, TcpStream};
 use std::process::ExitCode;
 use std::thread;
 
-use wswire::{Accept, Config, Event, ServerConfig, ServerHandshake};
+use wswire::{Accept, Config, DeflateConfig, Event, ServerConfig, ServerHandshake};
+
+const USAGE: &str =
+    "usage: echo_server [ADDR] [--protocol NAME]... [--max-message BYTES] [--no-deflate]";
 
 struct Options {
     addr: String,
@@ -23,35 +28,33 @@ struct Options {
 
 fn parse_args() -> Result<Options, String> {
     let mut addr = "127.0.0.1:9001".to_owned();
-    let mut protocols = Vec::new();
+    let mut config = ServerConfig::new();
     let mut max_message = Config::DEFAULT_MAX_MESSAGE_SIZE;
+    let mut deflate = true;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--protocol" => protocols.push(args.next().ok_or("--protocol needs a name")?),
+            "--protocol" => config = config.protocol(args.next().ok_or("--protocol needs a name")?),
             "--max-message" => {
                 let value = args.next().ok_or("--max-message needs a byte count")?;
                 max_message = value
                     .parse()
                     .map_err(|_| format!("bad byte count {value:?}"))?;
             }
-            "-h" | "--help" => {
-                return Err(
-                    "usage: echo_server [ADDR] [--protocol NAME]... [--max-message BYTES]"
-                        .to_owned(),
-                );
-            }
-            flag if flag.starts_with('-') => return Err(format!("unknown option {flag}")),
+            "--no-deflate" => deflate = false,
+            "-h" | "--help" => return Err(USAGE.to_owned()),
+            flag if flag.starts_with('-') => return Err(format!("unknown option {flag}\n{USAGE}")),
             _ => addr = arg,
         }
     }
-    let connection = Config::new()
-        .max_message_size(max_message)
-        .max_frame_size(max_message);
-    let config = protocols.into_iter().fold(
-        ServerConfig::new().connection(connection),
-        ServerConfig::protocol,
+    config = config.connection(
+        Config::new()
+            .max_message_size(max_message)
+            .max_frame_size(max_message),
     );
+    if deflate {
+        config = config.deflate(DeflateConfig::new());
+    }
     Ok(Options { addr, config })
 }
 
@@ -97,7 +100,12 @@ fn serve(mut stream: TcpStream, config: ServerConfig) -> io::Result<()> {
             return Ok(());
         }
         match handshake.receive(&buf[..n]) {
-            Ok(Some(_request)) => break,
+            Ok(Some(request)) => {
+                if let Some(params) = request.deflate() {
+                    eprintln!("{}: {}", request.path(), params.to_extension());
+                }
+                break;
+            }
             Ok(None) => {}
             Err(refusal) => {
                 stream.write_all(&refusal.response())?;

@@ -178,6 +178,9 @@ pub enum UsageError {
     InvalidHeader(String),
     /// A header field the handshake writes itself.
     ReservedHeader(String),
+    /// permessage-deflate parameters that would have this end compress with a window
+    /// zlib cannot produce (8 bits, or outside 8–15).
+    UnsupportedWindowBits(u8),
 }
 
 impl fmt::Display for UsageError {
@@ -201,6 +204,7 @@ impl fmt::Display for UsageError {
             Self::InvalidStatus(s) => write!(f, "status {s} cannot refuse an upgrade"),
             Self::InvalidHeader(n) => write!(f, "invalid header field {n:?}"),
             Self::ReservedHeader(n) => write!(f, "header field {n:?} is set by the handshake"),
+            Self::UnsupportedWindowBits(b) => write!(f, "cannot compress with {b} window bits"),
         }
     }
 }

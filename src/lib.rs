@@ -71,6 +71,7 @@
 mod buffer;
 mod close;
 mod connection;
+mod deflate;
 mod error;
 pub mod frame;
 mod handshake;
@@ -82,6 +83,7 @@ pub use connection::{
     Config, Connection, ConnectionState, Delivery, Event, MessageKind, OwnedEvent, Role,
     TransportAction,
 };
+pub use deflate::{DeflateConfig, DeflateNegotiationError, DeflateParams, PERMESSAGE_DEFLATE};
 pub use error::{ProtocolError, UsageError};
 pub use handshake::client::{Accepted, ClientConfig, ClientHandshake, Rejection, ResponseError};
 pub use handshake::extensions::{Extension, ExtensionParam, ExtensionsSyntaxError};

@@ -25,6 +25,7 @@ pub use event::{Event, MessageKind, OwnedEvent};
 
 use crate::buffer::MIN_READ;
 use crate::close::{CloseCode, ClosePayloadError, MAX_CLOSE_REASON, parse_close_payload};
+use crate::deflate::{DeflateConfig, DeflateParams, Deflater, Inflater};
 use crate::error::{ProtocolError, UsageError};
 use crate::frame::{EncodedHeader, MAX_CONTROL_PAYLOAD, OpCode};
 use crate::keys::KeySource;
@@ -112,9 +113,11 @@ pub struct Connection {
     state: State,
     reader: Reader,
     writer: Writer,
-    /// The kind of the fragmented message being sent, if one is.
-    sending: Option<MessageKind>,
+    /// The fragmented message being sent, if one is: its kind and whether it is
+    /// compressed.
+    sending: Option<(MessageKind, bool)>,
     protocol: Option<String>,
+    deflate: Option<DeflateParams>,
 }
 
 impl Connection {
@@ -138,7 +141,69 @@ impl Connection {
             writer: Writer::new(keys),
             sending: None,
             protocol: None,
+            deflate: None,
         }
+    }
+
+    /// Turns on permessage-deflate with the parameters a handshake agreed on (the
+    /// handshakes do this themselves; this is for a handshake done elsewhere, with
+    /// [`DeflateConfig::accept_offers`] or [`DeflateConfig::check_response`]). `config`
+    /// supplies the local choices: compression level, size threshold, and the window and
+    /// takeover limits this end set for itself.
+    ///
+    /// Fails with [`UsageError::UnsupportedWindowBits`] if this end would have to compress
+    /// with an 8-bit window, which zlib cannot do.
+    ///
+    /// ```
+    /// use wswire::{Config, Connection, DeflateConfig, DeflateParams};
+    /// let params = DeflateParams {
+    ///     server_no_context_takeover: false,
+    ///     client_no_context_takeover: false,
+    ///     server_max_window_bits: None,
+    ///     client_max_window_bits: None,
+    /// };
+    /// let conn = Connection::server(Config::new()).with_deflate(&DeflateConfig::new(), params).unwrap();
+    /// assert!(conn.deflate().is_some());
+    /// ```
+    pub fn with_deflate(
+        mut self,
+        config: &DeflateConfig,
+        params: DeflateParams,
+    ) -> Result<Self, UsageError> {
+        // Our direction: the agreed window, or less if we chose less; the peer's: we
+        // inflate with the largest window, so only its takeover flag matters.
+        let (agreed_bits, own_limit, own_no_takeover, peer_no_takeover) = match self.role {
+            Role::Server => (
+                params.server_max_window_bits,
+                config.server_max_window_bits,
+                params.server_no_context_takeover || config.server_no_context_takeover,
+                params.client_no_context_takeover,
+            ),
+            Role::Client => (
+                params.client_max_window_bits,
+                config.client_max_window_bits,
+                params.client_no_context_takeover || config.client_no_context_takeover,
+                params.server_no_context_takeover,
+            ),
+        };
+        let window_bits = agreed_bits.unwrap_or(15).min(own_limit);
+        if !(9..=15).contains(&window_bits) {
+            return Err(UsageError::UnsupportedWindowBits(window_bits));
+        }
+        self.writer.deflater = Some(Deflater::new(
+            window_bits,
+            config.level,
+            own_no_takeover,
+            config.min_compress_size,
+        ));
+        self.reader.enable_inflate(Inflater::new(peer_no_takeover));
+        self.deflate = Some(params);
+        Ok(self)
+    }
+
+    /// The permessage-deflate parameters in effect, if the extension was negotiated.
+    pub fn deflate(&self) -> Option<&DeflateParams> {
+        self.deflate.as_ref()
     }
 
     pub(crate) fn set_protocol(&mut self, protocol: Option<String>) {
@@ -294,22 +359,43 @@ impl Connection {
         self.writer.output.consume(n);
     }
 
-    /// Queues a text message in one frame.
+    /// Queues a text message in one frame, compressed if permessage-deflate is on and the
+    /// message reaches the configured threshold.
     pub fn send_text(&mut self, text: &str) -> Result<(), UsageError> {
-        self.send(MessageKind::Text, text.as_bytes())
+        let compress = self.writer.compresses(text.len());
+        self.send(MessageKind::Text, text.as_bytes(), compress)
     }
 
-    /// Queues a binary message in one frame.
+    /// Queues a binary message in one frame, compressed if permessage-deflate is on and the
+    /// message reaches the configured threshold.
     pub fn send_binary(&mut self, data: &[u8]) -> Result<(), UsageError> {
-        self.send(MessageKind::Binary, data)
+        let compress = self.writer.compresses(data.len());
+        self.send(MessageKind::Binary, data, compress)
     }
 
-    fn send(&mut self, kind: MessageKind, payload: &[u8]) -> Result<(), UsageError> {
+    /// Queues a text message that is never compressed.
+    pub fn send_text_uncompressed(&mut self, text: &str) -> Result<(), UsageError> {
+        self.send(MessageKind::Text, text.as_bytes(), false)
+    }
+
+    /// Queues a binary message that is never compressed: data that is compressed already
+    /// (images, archives) only costs time to deflate again.
+    pub fn send_binary_uncompressed(&mut self, data: &[u8]) -> Result<(), UsageError> {
+        self.send(MessageKind::Binary, data, false)
+    }
+
+    fn send(
+        &mut self,
+        kind: MessageKind,
+        payload: &[u8],
+        compress: bool,
+    ) -> Result<(), UsageError> {
         self.check_can_send()?;
         if self.sending.is_some() {
             return Err(UsageError::MessageInProgress);
         }
-        self.writer.frame(opcode(kind), true, 0, payload);
+        self.writer
+            .data_frame(opcode(kind), true, compress, payload);
         Ok(())
     }
 
@@ -326,13 +412,15 @@ impl Connection {
         last: bool,
     ) -> Result<(), UsageError> {
         self.check_can_send()?;
-        let opcode = match self.sending {
-            None => opcode(kind),
-            Some(sending) if sending == kind => OpCode::Continuation,
+        // A fragmented message is compressed whenever permessage-deflate is on: its size
+        // is not known when it starts.
+        let (opcode, compressed) = match self.sending {
+            None => (opcode(kind), self.writer.compresses(usize::MAX)),
+            Some((sending, compressed)) if sending == kind => (OpCode::Continuation, compressed),
             Some(_) => return Err(UsageError::FragmentKindMismatch),
         };
-        self.writer.frame(opcode, last, 0, data);
-        self.sending = if last { None } else { Some(kind) };
+        self.writer.data_frame(opcode, last, compressed, data);
+        self.sending = if last { None } else { Some((kind, compressed)) };
         Ok(())
     }
 
@@ -417,9 +505,18 @@ impl Connection {
     /// Releases buffer memory beyond what pending bytes need, for a connection about to
     /// idle. Buffers otherwise keep their size, to serve the next message without
     /// allocating.
+    ///
+    /// With permessage-deflate, this also frees the compression contexts that no context
+    /// takeover lets go between messages (they are re-created on the next message); with
+    /// context takeover they hold the history both ends rely on and stay.
     pub fn shrink_buffers(&mut self) {
         self.reader.shrink();
         self.writer.output.shrink();
+        if self.sending.is_none() {
+            if let Some(deflater) = &mut self.writer.deflater {
+                deflater.release();
+            }
+        }
     }
 
     /// Bytes of heap the connection's buffers hold (capacity, not length).

@@ -26,8 +26,9 @@ use crate::buffer::InputBuffer;
 use crate::connection::Role;
 use crate::connection::config::{Config, Delivery};
 use crate::connection::event::MessageKind;
+use crate::deflate::{INFLATE_STEP, Inflated, Inflater};
 use crate::error::ProtocolError;
-use crate::frame::{FrameHeader, OpCode, apply_mask};
+use crate::frame::{FrameHeader, OpCode, RSV1, apply_mask};
 use crate::utf8::{Completion, Utf8Validator};
 
 /// Where the bytes of a reported payload are.
@@ -35,8 +36,8 @@ use crate::utf8::{Completion, Utf8Validator};
 pub(crate) enum Source {
     /// A range of the input buffer's storage (see `InputBuffer::raw`).
     Input(Range<usize>),
-    /// The whole of the reassembled message.
-    MessageBuf,
+    /// The first `len` bytes of the message buffer (reassembled or inflated data).
+    MessageBuf { len: usize },
     /// The character the UTF-8 validator has just completed.
     CompletedChar,
 }
@@ -62,8 +63,9 @@ pub(crate) enum Ready {
 enum Step {
     Deliver(Ready),
     NeedInput,
-    /// The frame ended with nothing to report; go on to the next header.
-    NextFrame,
+    /// Nothing to report yet, but buffered input remains to be processed (the next frame,
+    /// or more of this one).
+    Continue,
 }
 
 /// The frame whose payload is being read.
@@ -90,6 +92,10 @@ struct InMessage {
     size: u64,
     /// The message is exactly one frame (its first frame has FIN set).
     single_frame: bool,
+    /// RSV1 was set on its first frame: permessage-deflate compressed it.
+    compressed: bool,
+    /// Bytes inflated so far, counted against the message size limit.
+    inflated: u64,
 }
 
 #[derive(Debug, Default)]
@@ -98,13 +104,15 @@ pub(crate) struct Reader {
     frame: Option<InFrame>,
     message: Option<InMessage>,
     pub(crate) message_buf: Vec<u8>,
-    /// `message_buf` holds a message already reported; empty it on the next call.
-    message_reported: bool,
+    /// Bytes at the front of `message_buf` already reported; dropped on the next call.
+    reported: usize,
     pub(crate) utf8: Utf8Validator,
     /// The validator's pending bytes were consumed with an earlier frame.
     carried: bool,
     /// Reserved bits an extension allows on the first frame of a data message.
     rsv_allowed: u8,
+    /// Present when permessage-deflate was negotiated.
+    pub(crate) inflater: Option<Inflater>,
 }
 
 impl Reader {
@@ -114,9 +122,9 @@ impl Reader {
         role: Role,
         config: &Config,
     ) -> Result<Option<Ready>, ProtocolError> {
-        if self.message_reported {
-            self.message_buf.clear();
-            self.message_reported = false;
+        if self.reported > 0 {
+            self.message_buf.drain(..self.reported);
+            self.reported = 0;
         }
         loop {
             let Some(frame) = &self.frame else {
@@ -130,11 +138,12 @@ impl Reader {
             let step = if frame.opcode.is_control() {
                 self.control_frame()
             } else {
-                let kind = self
+                let (kind, compressed) = self
                     .message
                     .as_ref()
-                    .map_or(MessageKind::Binary, |m| m.kind);
+                    .map_or((MessageKind::Binary, false), |m| (m.kind, m.compressed));
                 match config.delivery {
+                    _ if compressed => self.compressed_step(kind, config)?,
                     Delivery::WholeMessages => self.whole_message_step(kind)?,
                     Delivery::Chunks => self.chunk_step(kind)?,
                 }
@@ -142,7 +151,7 @@ impl Reader {
             match step {
                 Step::Deliver(ready) => return Ok(Some(ready)),
                 Step::NeedInput => return Ok(None),
-                Step::NextFrame => {}
+                Step::Continue => {}
             }
         }
     }
@@ -191,12 +200,16 @@ impl Reader {
                         kind,
                         size: 0,
                         single_frame: header.fin,
+                        compressed: header.rsv & RSV1 != 0,
+                        inflated: 0,
                     })
                 }
             };
-            // Checked before a byte of the payload is buffered (RFC 6455 §10.4).
+            // Checked before a byte of the payload is buffered (RFC 6455 §10.4). A
+            // compressed message is held to the limit as it inflates instead: its wire
+            // size says nothing of its real size, and it is never buffered whole.
             message.size += header.payload_len;
-            if message.size > config.max_message_size as u64 {
+            if !message.compressed && message.size > config.max_message_size as u64 {
                 return Err(ProtocolError::MessageTooLarge {
                     max: config.max_message_size,
                 });
@@ -257,19 +270,28 @@ impl Reader {
     /// Consumes `n` payload bytes of the current frame; ends the frame (and, after its
     /// final frame, the message) when none remain. Returns whether the message ended.
     fn consume_payload(&mut self, n: usize) -> bool {
-        self.input.consume(n);
-        let Some(frame) = &mut self.frame else {
-            return false;
-        };
-        frame.remaining -= n as u64;
-        frame.consumed += n as u64;
-        frame.unmasked = frame.unmasked.saturating_sub(n);
-        frame.processed = frame.processed.saturating_sub(n);
-        if frame.remaining > 0 {
-            return false;
+        self.take_payload(n);
+        match &self.frame {
+            Some(frame) if frame.remaining == 0 => self.end_frame(),
+            _ => false,
         }
-        let fin = frame.fin;
-        self.frame = None;
+    }
+
+    /// Consumes `n` payload bytes of the current frame without ending it.
+    fn take_payload(&mut self, n: usize) {
+        self.input.consume(n);
+        if let Some(frame) = &mut self.frame {
+            frame.remaining -= n as u64;
+            frame.consumed += n as u64;
+            frame.unmasked = frame.unmasked.saturating_sub(n);
+            frame.processed = frame.processed.saturating_sub(n);
+        }
+    }
+
+    /// Ends the current frame and, if it was the final one, its message. Returns whether
+    /// the message ended.
+    fn end_frame(&mut self) -> bool {
+        let fin = self.frame.take().is_some_and(|f| f.fin);
         if fin {
             self.message = None;
         }
@@ -309,13 +331,13 @@ impl Reader {
         self.message_buf.extend_from_slice(arrived);
         let message_done = self.consume_payload(available);
         Ok(if message_done {
-            self.message_reported = true;
+            self.reported = self.message_buf.len();
             Step::Deliver(Ready::Message {
                 kind,
-                source: Source::MessageBuf,
+                source: Source::MessageBuf { len: self.reported },
             })
         } else if complete {
-            Step::NextFrame
+            Step::Continue
         } else {
             Step::NeedInput
         })
@@ -393,7 +415,7 @@ impl Reader {
     fn frame_step_without_event(&mut self, taken: usize, complete: bool) -> Step {
         if complete {
             self.consume_payload(taken);
-            return Step::NextFrame;
+            return Step::Continue;
         }
         if self.carried {
             // The bytes live in the validator now.
@@ -404,11 +426,106 @@ impl Reader {
         Step::NeedInput
     }
 
+    /// A frame of a compressed message (RFC 7692 §7.2.2): its payload is inflated as it
+    /// arrives into `message_buf`, never past the message size limit (plus one byte, to
+    /// tell that the limit was passed), so a small message that would inflate to gigabytes
+    /// fails with 1009 having used at most the limit. Streaming, at most `INFLATE_STEP`
+    /// bytes are inflated per event.
+    fn compressed_step(
+        &mut self,
+        kind: MessageKind,
+        config: &Config,
+    ) -> Result<Step, ProtocolError> {
+        let (available, complete) = self.unmask_arrived();
+        let (Some(frame), Some(message), Some(inflater)) =
+            (&self.frame, &mut self.message, &mut self.inflater)
+        else {
+            // RSV1 is refused unless inflating was enabled.
+            return Err(ProtocolError::ReservedBits(RSV1));
+        };
+        let streaming = config.delivery == Delivery::Chunks;
+        let max = config.max_message_size;
+        let before = self.message_buf.len();
+        let cap = if streaming {
+            before + INFLATE_STEP
+        } else {
+            max.saturating_add(1)
+        };
+        let input = &self.input.data()[..available];
+        let (taken, how) = inflater
+            .inflate(input, &mut self.message_buf, cap)
+            .map_err(|_| ProtocolError::InvalidCompressedData)?;
+        // With output still pending in the inflater the frame stays open, even when all
+        // its payload has been taken.
+        let frame_done = complete && taken == available && how != Inflated::OutputFull;
+        let message_ends = frame_done && frame.fin;
+        if message_ends {
+            // RFC 7692 §7.2.2: append 00 00 ff ff and inflate that too. It completes at
+            // most the last few symbols.
+            let tail_cap = if streaming {
+                self.message_buf.len() + 1024
+            } else {
+                cap
+            };
+            if inflater
+                .finish_message(&mut self.message_buf, tail_cap)
+                .map_err(|_| ProtocolError::InvalidCompressedData)?
+                == Inflated::OutputFull
+            {
+                return Err(ProtocolError::MessageTooLarge { max });
+            }
+        }
+        message.inflated += (self.message_buf.len() - before) as u64;
+        if message.inflated > max as u64 {
+            return Err(ProtocolError::MessageTooLarge { max });
+        }
+        if kind == MessageKind::Text && (streaming || !message_ends) {
+            self.utf8.feed(&self.message_buf[before..])?;
+        }
+        self.take_payload(taken);
+        if frame_done {
+            self.end_frame();
+        }
+        let more_now = if frame_done || how == Inflated::OutputFull {
+            Step::Continue
+        } else {
+            Step::NeedInput
+        };
+        if !streaming {
+            if !message_ends {
+                return Ok(more_now);
+            }
+            self.reported = self.message_buf.len();
+            return Ok(Step::Deliver(Ready::Message {
+                kind,
+                source: Source::MessageBuf { len: self.reported },
+            }));
+        }
+        let pending = if kind == MessageKind::Text {
+            self.utf8.pending_len()
+        } else {
+            0
+        };
+        if message_ends && pending > 0 {
+            return Err(ProtocolError::InvalidUtf8);
+        }
+        let deliverable = self.message_buf.len() - pending;
+        if deliverable == 0 && !message_ends {
+            return Ok(more_now);
+        }
+        self.reported = deliverable;
+        Ok(Step::Deliver(Ready::Chunk {
+            kind,
+            source: Source::MessageBuf { len: deliverable },
+            last: message_ends,
+        }))
+    }
+
     /// The bytes a [`Source`] names.
     pub(crate) fn bytes(&self, source: &Source) -> &[u8] {
         match source {
             Source::Input(range) => &self.input.raw()[range.clone()],
-            Source::MessageBuf => &self.message_buf,
+            Source::MessageBuf { len } => &self.message_buf[..*len],
             Source::CompletedChar => self.utf8.completed_char().as_bytes(),
         }
     }
@@ -420,10 +537,22 @@ impl Reader {
             .map_or(0, |f| f.remaining.saturating_sub(self.input.len() as u64))
     }
 
+    /// Allows RSV1 on first frames and inflates messages that set it.
+    pub(crate) fn enable_inflate(&mut self, inflater: Inflater) {
+        self.rsv_allowed = RSV1;
+        self.inflater = Some(inflater);
+    }
+
     pub(crate) fn shrink(&mut self) {
         self.input.shrink();
-        if !self.message_reported {
-            self.message_buf.shrink_to_fit();
+        if self.message.is_none() {
+            if self.reported == self.message_buf.len() {
+                self.message_buf = Vec::new();
+                self.reported = 0;
+            }
+            if let Some(inflater) = &mut self.inflater {
+                inflater.release();
+            }
         }
     }
 }

@@ -2,7 +2,8 @@
 
 use crate::buffer::OutputBuffer;
 use crate::close::CloseCode;
-use crate::frame::{EncodedHeader, FrameHeader, MAX_CONTROL_PAYLOAD, OpCode, apply_mask};
+use crate::deflate::Deflater;
+use crate::frame::{EncodedHeader, FrameHeader, MAX_CONTROL_PAYLOAD, OpCode, RSV1, apply_mask};
 use crate::keys::KeySource;
 
 /// Past this much unwritten output, a new automatic Pong replaces an unwritten one at the
@@ -16,6 +17,8 @@ pub(crate) struct Writer {
     keys: Option<Box<dyn KeySource>>,
     /// Length of the automatic Pong at the tail of the output, while it is unwritten.
     tail_auto_pong: Option<usize>,
+    /// Present when permessage-deflate was negotiated.
+    pub(crate) deflater: Option<Deflater>,
 }
 
 impl std::fmt::Debug for Writer {
@@ -23,6 +26,7 @@ impl std::fmt::Debug for Writer {
         f.debug_struct("Writer")
             .field("output", &self.output)
             .field("masking", &self.keys.is_some())
+            .field("deflater", &self.deflater)
             .finish_non_exhaustive()
     }
 }
@@ -33,52 +37,59 @@ impl Writer {
             output: OutputBuffer::default(),
             keys,
             tail_auto_pong: None,
+            deflater: None,
         }
-    }
-
-    fn next_mask(&mut self) -> Option<[u8; 4]> {
-        self.keys.as_mut().map(|keys| {
-            let mut key = [0u8; 4];
-            keys.fill(&mut key);
-            key
-        })
-    }
-
-    fn header(
-        &mut self,
-        opcode: OpCode,
-        fin: bool,
-        rsv: u8,
-        len: usize,
-    ) -> (EncodedHeader, Option<[u8; 4]>) {
-        let mask = self.next_mask();
-        let header = FrameHeader {
-            fin,
-            rsv,
-            opcode,
-            mask,
-            payload_len: len as u64,
-        };
-        (header.encode(), mask)
     }
 
     /// Appends one frame carrying `payload`.
     pub(crate) fn frame(&mut self, opcode: OpCode, fin: bool, rsv: u8, payload: &[u8]) {
-        let (header, mask) = self.header(opcode, fin, rsv, payload.len());
         self.tail_auto_pong = None;
-        let out = self.output.appender();
-        out.reserve(header.as_bytes().len() + payload.len());
-        out.extend_from_slice(header.as_bytes());
-        let at = out.len();
-        out.extend_from_slice(payload);
-        if let Some(key) = mask {
-            apply_mask(&mut out[at..], key, 0);
+        append_frame(&mut self.output, &mut self.keys, opcode, fin, rsv, payload);
+    }
+
+    /// Whether a message of `len` bytes is to be compressed.
+    pub(crate) fn compresses(&self, len: usize) -> bool {
+        self.deflater
+            .as_ref()
+            .is_some_and(|d| len >= d.min_compress_size)
+    }
+
+    /// Appends a frame of a data message, compressing it if `compressed` (which the caller
+    /// decided for the whole message with [`compresses`](Self::compresses)).
+    pub(crate) fn data_frame(
+        &mut self,
+        opcode: OpCode,
+        fin: bool,
+        compressed: bool,
+        payload: &[u8],
+    ) {
+        self.tail_auto_pong = None;
+        match &mut self.deflater {
+            Some(deflater) if compressed => {
+                deflater.compress(payload, fin);
+                // RFC 7692 §6: RSV1 marks the first frame of a compressed message only.
+                let rsv = if opcode == OpCode::Continuation {
+                    0
+                } else {
+                    RSV1
+                };
+                let compressed = &deflater.output;
+                append_frame(
+                    &mut self.output,
+                    &mut self.keys,
+                    opcode,
+                    fin,
+                    rsv,
+                    compressed,
+                );
+            }
+            _ => append_frame(&mut self.output, &mut self.keys, opcode, fin, 0, payload),
         }
     }
 
     /// A header for a payload the caller writes itself, masking it in place for a client.
     pub(crate) fn unbuffered(&mut self, opcode: OpCode, payload: &mut [u8]) -> EncodedHeader {
-        let (header, mask) = self.header(opcode, true, 0, payload.len());
+        let (header, mask) = frame_header(&mut self.keys, opcode, true, 0, payload.len());
         if let Some(key) = mask {
             apply_mask(payload, key, 0);
         }
@@ -110,5 +121,48 @@ impl Writer {
             }
         };
         self.frame(OpCode::Close, true, 0, &payload[..len]);
+    }
+}
+
+/// Encodes a header, drawing a fresh mask key for a client.
+fn frame_header(
+    keys: &mut Option<Box<dyn KeySource>>,
+    opcode: OpCode,
+    fin: bool,
+    rsv: u8,
+    len: usize,
+) -> (EncodedHeader, Option<[u8; 4]>) {
+    let mask = keys.as_mut().map(|keys| {
+        let mut key = [0u8; 4];
+        keys.fill(&mut key);
+        key
+    });
+    let header = FrameHeader {
+        fin,
+        rsv,
+        opcode,
+        mask,
+        payload_len: len as u64,
+    };
+    (header.encode(), mask)
+}
+
+/// Appends header and payload, masking the payload's copy for a client.
+fn append_frame(
+    output: &mut OutputBuffer,
+    keys: &mut Option<Box<dyn KeySource>>,
+    opcode: OpCode,
+    fin: bool,
+    rsv: u8,
+    payload: &[u8],
+) {
+    let (header, mask) = frame_header(keys, opcode, fin, rsv, payload.len());
+    let out = output.appender();
+    out.reserve(header.as_bytes().len() + payload.len());
+    out.extend_from_slice(header.as_bytes());
+    let at = out.len();
+    out.extend_from_slice(payload);
+    if let Some(key) = mask {
+        apply_mask(&mut out[at..], key, 0);
     }
 }

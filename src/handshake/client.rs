@@ -10,6 +10,7 @@ use super::head::{DEFAULT_MAX_HEAD_BYTES, DEFAULT_MAX_HEADERS, HeadReader, HeadS
 use super::url::{UrlError, WsUrl};
 use super::{Headers, accept_key, check_extra_headers, is_token, push_field, trim_ows};
 use crate::connection::{Config, Connection, Role};
+use crate::deflate::{DeflateConfig, DeflateNegotiationError, DeflateParams, PERMESSAGE_DEFLATE};
 use crate::error::UsageError;
 use crate::keys::KeySource;
 
@@ -32,6 +33,7 @@ pub struct ClientConfig {
     origin: Option<String>,
     protocols: Vec<String>,
     headers: Vec<(String, String)>,
+    deflate: Option<DeflateConfig>,
     pub(crate) connection: Config,
     max_head_bytes: usize,
     max_headers: usize,
@@ -51,6 +53,7 @@ impl ClientConfig {
             origin: None,
             protocols: Vec::new(),
             headers: Vec::new(),
+            deflate: None,
             connection: Config::new(),
             max_head_bytes: DEFAULT_MAX_HEAD_BYTES,
             max_headers: DEFAULT_MAX_HEADERS,
@@ -78,6 +81,12 @@ impl ClientConfig {
     /// Adds a header field to the request (cookies, authorization, ...).
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Offers permessage-deflate (RFC 7692) on these terms. Off by default.
+    pub fn deflate(mut self, config: DeflateConfig) -> Self {
+        self.deflate = Some(config);
         self
     }
 
@@ -151,6 +160,8 @@ pub enum ResponseError {
     ExtensionNotOffered(String),
     /// `Sec-WebSocket-Extensions` breaks its grammar.
     InvalidExtensions(ExtensionsSyntaxError),
+    /// The server's permessage-deflate parameters cannot be used (RFC 7692 §7.1).
+    Deflate(DeflateNegotiationError),
     /// The connection closed before the response was complete.
     Closed,
 }
@@ -170,6 +181,7 @@ impl fmt::Display for ResponseError {
             Self::ProtocolNotOffered(p) => write!(f, "server chose subprotocol {p:?}, not offered"),
             Self::ExtensionNotOffered(e) => write!(f, "server accepted extension {e}, not offered"),
             Self::InvalidExtensions(e) => e.fmt(f),
+            Self::Deflate(e) => e.fmt(f),
             Self::Closed => f.write_str("connection closed during the handshake"),
         }
     }
@@ -300,11 +312,20 @@ impl ClientHandshake {
                     // precede the final one.
                     self.head.discard(end);
                 }
-                Ok(Parsed::Upgraded(headers, extensions, protocol)) => {
+                Ok(Parsed::Upgraded(headers, extensions, protocol, deflate)) => {
                     let rest = self.head.take_rest(end);
                     let keys = self.keys.take();
                     let mut connection =
                         Connection::new(Role::Client, self.config.connection.clone(), keys);
+                    if let (Some(params), Some(config)) = (deflate, &self.config.deflate) {
+                        connection = match connection.with_deflate(config, params) {
+                            Ok(connection) => connection,
+                            Err(_) => {
+                                let e = DeflateNegotiationError::EightBitWindow;
+                                return Err(self.fail(ResponseError::Deflate(e)));
+                            }
+                        };
+                    }
                     connection.set_protocol(protocol);
                     connection.receive(&rest);
                     self.state = State::Done;
@@ -429,16 +450,26 @@ impl ClientHandshake {
                 return Err(ResponseError::ProtocolNotOffered(all.join(", ")));
             }
         };
-        // Item 5: only extensions that were offered. None are offered yet.
+        // Item 5: only extensions that were offered, each at most once: here, a single
+        // permessage-deflate if it was offered.
         let mut extensions = Vec::new();
         for value in headers.get_all("Sec-WebSocket-Extensions") {
             extensions
                 .extend(Extension::parse_list(value).map_err(ResponseError::InvalidExtensions)?);
         }
-        if let Some(first) = extensions.first() {
-            return Err(ResponseError::ExtensionNotOffered(first.name().to_owned()));
-        }
-        Ok(Parsed::Upgraded(headers, extensions, protocol))
+        let deflate = match (extensions.as_slice(), &self.config.deflate) {
+            ([], _) => None,
+            ([only], Some(config)) if only.name().eq_ignore_ascii_case(PERMESSAGE_DEFLATE) => Some(
+                config
+                    .check_response(only)
+                    .map_err(ResponseError::Deflate)?,
+            ),
+            ([only], _) => return Err(ResponseError::ExtensionNotOffered(only.name().to_owned())),
+            ([_, second, ..], _) => {
+                return Err(ResponseError::ExtensionNotOffered(second.name().to_owned()));
+            }
+        };
+        Ok(Parsed::Upgraded(headers, extensions, protocol, deflate))
     }
 }
 
@@ -447,7 +478,12 @@ enum Parsed {
     Incomplete,
     /// A 1xx other than 101.
     Interim,
-    Upgraded(Headers, Vec<Extension>, Option<String>),
+    Upgraded(
+        Headers,
+        Vec<Extension>,
+        Option<String>,
+        Option<DeflateParams>,
+    ),
     Refused(Box<Rejection>, BodyLength),
 }
 
@@ -483,6 +519,10 @@ fn build_request(config: &ClientConfig, key: &str) -> Vec<u8> {
             "Sec-WebSocket-Protocol",
             config.protocols.join(", ").as_bytes(),
         );
+    }
+    if let Some(deflate) = &config.deflate {
+        let offer = deflate.offer().to_string();
+        push_field(&mut out, "Sec-WebSocket-Extensions", offer.as_bytes());
     }
     for (name, value) in &config.headers {
         push_field(&mut out, name, value.as_bytes());

@@ -8,6 +8,7 @@ use super::extensions::{Extension, ExtensionsSyntaxError};
 use super::head::{DEFAULT_MAX_HEAD_BYTES, DEFAULT_MAX_HEADERS, HeadReader, HeadStatus};
 use super::{Headers, accept_key, check_extra_headers, is_token, push_field, trim_ows};
 use crate::connection::{Config, Connection, Role};
+use crate::deflate::{DeflateConfig, DeflateParams};
 use crate::error::UsageError;
 
 /// Which `Origin` values a server admits (RFC 6455 §10.2).
@@ -48,6 +49,7 @@ pub struct ServerConfig {
     pub(crate) connection: Config,
     protocols: Vec<String>,
     origin: OriginPolicy,
+    deflate: Option<DeflateConfig>,
     max_head_bytes: usize,
     max_headers: usize,
 }
@@ -59,6 +61,7 @@ impl ServerConfig {
             connection: Config::new(),
             protocols: Vec::new(),
             origin: OriginPolicy::Any,
+            deflate: None,
             max_head_bytes: DEFAULT_MAX_HEAD_BYTES,
             max_headers: DEFAULT_MAX_HEADERS,
         }
@@ -74,6 +77,13 @@ impl ServerConfig {
     /// of its own list that the client offered, whatever the client's order.
     pub fn protocol(mut self, name: impl Into<String>) -> Self {
         self.protocols.push(name.into());
+        self
+    }
+
+    /// Accepts permessage-deflate (RFC 7692) when a client offers it, on these terms. Off
+    /// by default: each connection that uses it holds zlib contexts (see `docs/deflate.md`).
+    pub fn deflate(mut self, config: DeflateConfig) -> Self {
+        self.deflate = Some(config);
         self
     }
 
@@ -114,6 +124,7 @@ pub struct Request {
     extensions: Vec<Extension>,
     origin: Option<String>,
     chosen_protocol: Option<String>,
+    deflate: Option<DeflateParams>,
 }
 
 impl Request {
@@ -155,6 +166,13 @@ impl Request {
     /// The subprotocol the server's configured list selects, which [`Accept::new`] uses.
     pub fn chosen_protocol(&self) -> Option<&str> {
         self.chosen_protocol.as_deref()
+    }
+
+    /// The permessage-deflate parameters the server's configuration agrees to, which
+    /// [`Accept::new`] uses; `None` if not configured, not offered, or no offer was
+    /// acceptable.
+    pub fn deflate(&self) -> Option<&DeflateParams> {
+        self.deflate.as_ref()
     }
 }
 
@@ -252,6 +270,7 @@ impl std::error::Error for RequestError {}
 pub struct Accept {
     protocol: ProtocolChoice,
     headers: Vec<(String, String)>,
+    no_deflate: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -277,6 +296,12 @@ impl Accept {
     /// Accept with no subprotocol, whatever was offered.
     pub fn no_protocol(mut self) -> Self {
         self.protocol = ProtocolChoice::None;
+        self
+    }
+
+    /// Accept without permessage-deflate, even if it was agreed.
+    pub fn no_deflate(mut self) -> Self {
+        self.no_deflate = true;
         self
     }
 
@@ -306,6 +331,7 @@ enum State {
         key: String,
         offered: Vec<String>,
         chosen: Option<String>,
+        deflate: Option<DeflateParams>,
     },
     Failed(RequestError),
     Done,
@@ -381,6 +407,7 @@ impl ServerHandshake {
                         key: request.key.clone(),
                         offered: request.protocols.clone(),
                         chosen: request.chosen_protocol.clone(),
+                        deflate: request.deflate,
                     };
                     return Ok(Some(request));
                 }
@@ -423,6 +450,7 @@ impl ServerHandshake {
             key,
             offered,
             chosen,
+            deflate,
         } = &self.state
         else {
             return Err(UsageError::NoRequest);
@@ -448,12 +476,24 @@ impl ServerHandshake {
         if let Some(protocol) = &protocol {
             push_field(&mut response, "Sec-WebSocket-Protocol", protocol.as_bytes());
         }
+        let deflate = deflate.filter(|_| !accept.no_deflate);
+        if let Some(params) = &deflate {
+            let extension = params.to_extension().to_string();
+            push_field(
+                &mut response,
+                "Sec-WebSocket-Extensions",
+                extension.as_bytes(),
+            );
+        }
         for (name, value) in &accept.headers {
             push_field(&mut response, name, value.as_bytes());
         }
         response.extend_from_slice(b"\r\n");
 
         let mut connection = Connection::new(Role::Server, self.config.connection.clone(), None);
+        if let (Some(params), Some(config)) = (deflate, &self.config.deflate) {
+            connection = connection.with_deflate(config, params)?;
+        }
         connection.set_protocol(protocol);
         connection.queue_raw_output(&response);
         connection.receive(&std::mem::take(&mut self.rest));
@@ -558,7 +598,12 @@ fn validate(
         .iter()
         .find(|p| protocols.contains(p))
         .cloned();
+    let deflate = config
+        .deflate
+        .as_ref()
+        .and_then(|d| d.accept_offers(&extensions));
     Ok(Request {
+        deflate,
         method: method.to_owned(),
         path: path.to_owned(),
         headers,
