@@ -401,22 +401,81 @@ fn interim_100_continue_is_skipped() {
     );
 }
 
-// The response split in two at every byte completes the handshake, and only at its end.
+// The response split in two at every byte completes the handshake, and only at its end;
+// the frame behind it is the connection's first event.
 #[test]
 fn response_split_at_every_byte() {
     let response = response_with(&[("X-Trace", "1")]);
-    for cut in 0..=response.len() {
+    let mut wire = response.clone();
+    wire.extend_from_slice(&[0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f]); // "Hello"
+    for cut in 0..=wire.len() {
         let mut handshake = default_handshake();
-        let accepted = match handshake.receive(&response[..cut]) {
+        let mut accepted = match handshake.receive(&wire[..cut]) {
             Ok(Some(accepted)) => {
-                assert_eq!(cut, response.len(), "complete before the blank line ended");
+                assert!(
+                    cut >= response.len(),
+                    "complete before the blank line ended"
+                );
                 accepted
             }
-            Ok(None) => expect_accepted(handshake.receive(&response[cut..])),
+            Ok(None) => {
+                assert!(cut < response.len(), "incomplete at {cut}");
+                expect_accepted(handshake.receive(&wire[cut..]))
+            }
             Err(e) => panic!("cut at {cut}: {e:?}"),
         };
         assert_eq!(accepted.headers.len(), 4, "cut at {cut}");
+        if cut >= response.len() {
+            // The rest of the frame arrives on the connection.
+            accepted.connection.receive(&wire[cut..]);
+        }
+        assert_eq!(
+            accepted.connection.poll_event().unwrap(),
+            Some(Event::Text("Hello")),
+            "cut at {cut}"
+        );
     }
+}
+
+// Limits on what a server can make the client hold.
+#[test]
+fn response_limits() {
+    let long_value = "v".repeat(16 * 1024);
+    let response = response_with(&[("X-Long", &long_value)]);
+    assert_eq!(
+        default_handshake().receive(&response).map(|_| ()),
+        Err(ResponseError::HeadTooLarge)
+    );
+
+    let names: Vec<String> = (0..130).map(|i| format!("X-{i}")).collect();
+    let fields: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "1")).collect();
+    let response = response_with(&fields);
+    assert_eq!(
+        default_handshake().receive(&response).map(|_| ()),
+        Err(ResponseError::TooManyHeaders)
+    );
+
+    // A refusal's body is kept up to the configured limit, and marked truncated.
+    let config = ClientConfig::new("ws://server.example.com/chat")
+        .unwrap()
+        .max_rejection_body(4);
+    let mut response = head(
+        "HTTP/1.1 500 Internal Server Error",
+        &[("Content-Length", "10")],
+    );
+    response.extend_from_slice(b"0123456789");
+    let rejection = expect_rejection(handshake(config).receive(&response));
+    assert_eq!(rejection.body, b"0123");
+    assert!(rejection.body_truncated);
+}
+
+#[test]
+fn unparseable_response_is_malformed() {
+    let result = default_handshake().receive(b"HTTP/1.1 abc Nope\r\n\r\n");
+    assert!(
+        matches!(result, Err(ResponseError::Malformed(_))),
+        "{result:?}"
+    );
 }
 
 // Frames the server sent right behind its 101 are the connection's first input.

@@ -41,6 +41,13 @@ fn request_with(changes: &[(&str, &str)]) -> Vec<u8> {
     head("GET /chat HTTP/1.1", &fields)
 }
 
+/// A valid request whose Origin is `origin`, which need not be UTF-8.
+fn with_origin_bytes(origin: &[u8]) -> Vec<u8> {
+    let placeholder = request_with(&[("Origin", "ORIGIN")]);
+    let at = placeholder.windows(6).position(|w| w == b"ORIGIN").unwrap();
+    [&placeholder[..at], origin, &placeholder[at + 6..]].concat()
+}
+
 fn valid_request() -> Vec<u8> {
     request_with(&[])
 }
@@ -170,6 +177,18 @@ fn invalid_requests_are_refused_with_the_right_status() {
             "HTTP/1.1 400 Bad Request\r\n",
         ),
         (
+            "subprotocol not a token",
+            request_with(&[("Sec-WebSocket-Protocol", "chat, super chat")]),
+            RequestError::InvalidProtocols,
+            "HTTP/1.1 400 Bad Request\r\n",
+        ),
+        (
+            "extensions off the grammar",
+            request_with(&[("Sec-WebSocket-Extensions", "permessage-deflate;")]),
+            RequestError::InvalidExtensions(wswire::ExtensionsSyntaxError { at: 19 }),
+            "HTTP/1.1 400 Bad Request\r\n",
+        ),
+        (
             "version missing",
             request_with(&[("Sec-WebSocket-Version", "")]),
             RequestError::UnsupportedVersion,
@@ -180,6 +199,12 @@ fn invalid_requests_are_refused_with_the_right_status() {
             request_with(&[("Sec-WebSocket-Version", "8")]),
             RequestError::UnsupportedVersion,
             "HTTP/1.1 426 Upgrade Required\r\n",
+        ),
+        (
+            "Origin not text",
+            with_origin_bytes(b"http://\xff\xfe"),
+            RequestError::InvalidOrigin,
+            "HTTP/1.1 400 Bad Request\r\n",
         ),
     ];
     for (name, request, expected, status_line) in cases {
@@ -357,7 +382,8 @@ fn summary(request: &Request) -> String {
     )
 }
 
-// The request split in two at every byte gives the same `Request`.
+// The request split in two at every byte gives the same `Request`, and the frame sent
+// right behind it is the connection's first event.
 #[test]
 fn request_split_at_every_byte_gives_the_same_request() {
     let request = request_with(&[
@@ -368,19 +394,31 @@ fn request_split_at_every_byte_gives_the_same_request() {
             "permessage-deflate; client_max_window_bits",
         ),
     ]);
+    let mut wire = request.clone();
+    wire.extend_from_slice(&masked(FIN | TEXT, b"first"));
     let config = || ServerConfig::new().protocol("superchat");
     let whole = receive(config(), &request).unwrap().unwrap();
-    for cut in 0..=request.len() {
+    for cut in 0..=wire.len() {
         let mut handshake = ServerHandshake::new(config());
-        let first = handshake.receive(&request[..cut]).unwrap();
+        let first = handshake.receive(&wire[..cut]).unwrap();
         let parsed = match first {
             Some(parsed) => {
-                assert_eq!(cut, request.len(), "complete before the blank line ended");
+                assert!(cut >= request.len(), "complete before the blank line ended");
+                handshake.receive(&wire[cut..]).unwrap();
                 parsed
             }
-            None => handshake.receive(&request[cut..]).unwrap().unwrap(),
+            None => {
+                assert!(cut < request.len(), "incomplete at {cut}");
+                handshake.receive(&wire[cut..]).unwrap().unwrap()
+            }
         };
         assert_eq!(summary(&parsed), summary(&whole), "cut at {cut}");
+        let mut conn = handshake.accept(Accept::new()).unwrap();
+        assert_eq!(
+            conn.poll_event().unwrap(),
+            Some(Event::Text("first")),
+            "cut at {cut}"
+        );
     }
 }
 
