@@ -220,7 +220,7 @@ fn states_and_transport_through_a_client_initiated_close() {
     assert_eq!(pair.client.state(), ConnectionState::CloseSent);
     assert_eq!(pair.client.transport(), TransportAction::KeepOpen);
 
-    let events = pair.to_server().ok();
+    let events = pair.deliver_to_server().ok();
     assert_eq!(
         events,
         [OwnedEvent::Close {
@@ -232,7 +232,7 @@ fn states_and_transport_through_a_client_initiated_close() {
     assert_eq!(pair.server.transport(), TransportAction::CloseAfterFlush);
     assert_eq!(pair.server.pending_output(), [0x88, 0x02, 0x03, 0xe8]);
 
-    let events = pair.to_client().ok();
+    let events = pair.deliver_to_client().ok();
     assert_eq!(
         events,
         [OwnedEvent::Close {
@@ -253,7 +253,7 @@ fn states_and_transport_through_a_server_initiated_close() {
     assert_eq!(pair.server.state(), ConnectionState::CloseSent);
     assert_eq!(pair.server.transport(), TransportAction::KeepOpen);
 
-    pair.to_client().ok();
+    pair.deliver_to_client().ok();
     assert_eq!(pair.client.state(), ConnectionState::Closed);
     assert_eq!(pair.client.transport(), TransportAction::AwaitPeerClose);
 
@@ -262,7 +262,7 @@ fn states_and_transport_through_a_server_initiated_close() {
         pair.client.pending_output(),
         [0x88, 0x82, 0x37, 0xfa, 0x21, 0x3d, 0x38, 0x5b]
     );
-    let events = pair.to_server().ok();
+    let events = pair.deliver_to_server().ok();
     assert_eq!(
         events,
         [OwnedEvent::Close {
@@ -299,7 +299,7 @@ fn data_received_after_sending_close_is_delivered() {
     pair.client
         .send_fragment(MessageKind::Binary, b"b", true)
         .unwrap();
-    let events = pair.to_server().ok();
+    let events = pair.deliver_to_server().ok();
     assert_eq!(
         events,
         [
@@ -310,7 +310,7 @@ fn data_received_after_sending_close_is_delivered() {
     assert_eq!(pair.server.state(), ConnectionState::CloseSent);
 
     // Then the client sees the Close and answers; after that nothing more is reported.
-    pair.to_client().ok();
+    pair.deliver_to_client().ok();
     let mut late = pair.client.pending_output().to_vec();
     late.extend_from_slice(&masked(FIN | TEXT, b"after close"));
     pair.client.consume_output(pair.client.pending_output_len());

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{BINARY, CLOSE, FIN, PING, TEXT, close_payload, hex, masked};
+use common::{BINARY, CLOSE, CONT, FIN, PING, TEXT, close_payload, hex, masked};
 use wswire::{Config, Connection, OwnedEvent, ProtocolError};
 
 /// An echo server's loop: every data message is sent back as soon as it is taken.
@@ -87,7 +87,7 @@ fn answers_follow_frame_order() {
         masked(FIN | TEXT, b"a"),
         masked(FIN | PING, b"2"),
         masked(FIN | BINARY, b"\x00"),
-        masked(FIN | 0x0, b"stray continuation"),
+        masked(FIN | CONT, b"stray continuation"),
         masked(FIN | TEXT, b"never seen"),
     ]
     .concat();

@@ -62,7 +62,10 @@ fn unsolicited_pong_is_reported() {
 fn client_auto_pong_is_masked() {
     let mut pair = Pair::default();
     pair.server.send_ping(b"Hello").unwrap();
-    assert_eq!(pair.to_client().ok(), [OwnedEvent::Ping(b"Hello".to_vec())]);
+    assert_eq!(
+        pair.deliver_to_client().ok(),
+        [OwnedEvent::Ping(b"Hello".to_vec())]
+    );
     // RFC 6455 §5.7: the masked Pong "Hello" under 37 fa 21 3d.
     assert_eq!(
         pair.client.pending_output(),
@@ -70,7 +73,10 @@ fn client_auto_pong_is_masked() {
             0x8a, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58
         ]
     );
-    assert_eq!(pair.to_server().ok(), [OwnedEvent::Pong(b"Hello".to_vec())]);
+    assert_eq!(
+        pair.deliver_to_server().ok(),
+        [OwnedEvent::Pong(b"Hello".to_vec())]
+    );
 }
 
 // RFC 6455 §5.5: "All control frames MUST have a payload length of 125 bytes or less".

@@ -9,8 +9,8 @@
 mod common;
 
 use common::{
-    BINARY, CLOSE, CONT, FIN, FixedKeys, Outcome, PING, PONG, Pair, TEXT, close_payload, feed_bytewise,
-    feed_in_splits, feed_whole, frame, merge_chunks,
+    BINARY, CLOSE, CONT, FIN, FixedKeys, Outcome, PING, PONG, Pair, TEXT, close_payload,
+    feed_bytewise, feed_in_splits, feed_whole, frame, merge_chunks,
 };
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -176,8 +176,8 @@ proptest! {
     fn client_messages_arrive_exactly(sends in vec(send(), 1..6), seed in any::<u64>()) {
         let mut pair = Pair::with_keys(Config::new(), Config::new(), SeededKeys::new(seed));
         let expected = queue(&mut pair.client, &sends);
-        prop_assert_eq!(pair.to_server().ok(), expected.clone());
-        prop_assert_eq!(pair.to_client().ok(), pongs_for(&expected));
+        prop_assert_eq!(pair.deliver_to_server().ok(), expected.clone());
+        prop_assert_eq!(pair.deliver_to_client().ok(), pongs_for(&expected));
     }
 
     // Server to client, the same way.
@@ -185,8 +185,8 @@ proptest! {
     fn server_messages_arrive_exactly(sends in vec(send(), 1..6), seed in any::<u64>()) {
         let mut pair = Pair::with_keys(Config::new(), Config::new(), SeededKeys::new(seed));
         let expected = queue(&mut pair.server, &sends);
-        prop_assert_eq!(pair.to_client().ok(), expected.clone());
-        prop_assert_eq!(pair.to_server().ok(), pongs_for(&expected));
+        prop_assert_eq!(pair.deliver_to_client().ok(), expected.clone());
+        prop_assert_eq!(pair.deliver_to_server().ok(), pongs_for(&expected));
     }
 
     // In chunk mode the chunks of each message join into the message.
@@ -195,7 +195,7 @@ proptest! {
         let chunks = Config::new().delivery(Delivery::Chunks);
         let mut pair = Pair::with_keys(chunks.clone(), chunks, SeededKeys::new(seed));
         let expected = queue(&mut pair.client, &sends);
-        prop_assert_eq!(merge_chunks(&pair.to_server().ok()), expected);
+        prop_assert_eq!(merge_chunks(&pair.deliver_to_server().ok()), expected);
     }
 }
 
@@ -386,6 +386,6 @@ proptest! {
         let header_len = if data.len() < 126 { 2 } else { 4 };
         prop_assert_eq!(&wire[header_len..header_len + 4], &key[..]);
         prop_assert_eq!(&wire[header_len + 4..], &mask_by_definition(&data, key)[..]);
-        prop_assert_eq!(pair.to_server().ok(), vec![OwnedEvent::Binary(data)]);
+        prop_assert_eq!(pair.deliver_to_server().ok(), vec![OwnedEvent::Binary(data)]);
     }
 }

@@ -131,7 +131,9 @@ fn server_sends_the_rfc_fragmented_text() {
     server
         .send_fragment(MessageKind::Text, b"Hel", false)
         .unwrap();
-    server.send_fragment(MessageKind::Text, b"lo", true).unwrap();
+    server
+        .send_fragment(MessageKind::Text, b"lo", true)
+        .unwrap();
     assert_eq!(server.pending_output(), HEL_LO_FRAGMENTED);
 }
 

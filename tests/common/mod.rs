@@ -296,13 +296,13 @@ impl Pair {
     }
 
     /// Moves the client's output to the server and returns what the server reports.
-    pub fn to_server(&mut self) -> Outcome {
+    pub fn deliver_to_server(&mut self) -> Outcome {
         transfer(&mut self.client, &mut self.server);
         drain(&mut self.server)
     }
 
     /// Moves the server's output to the client and returns what the client reports.
-    pub fn to_client(&mut self) -> Outcome {
+    pub fn deliver_to_client(&mut self) -> Outcome {
         transfer(&mut self.server, &mut self.client);
         drain(&mut self.client)
     }
