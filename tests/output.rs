@@ -8,7 +8,7 @@ use common::{
     BINARY, CONT, FIN, FixedKeys, Outcome, PING, RFC_MASK, TEXT, close_payload, feed_pieces, masked,
 };
 use wswire::{
-    CloseCode, Config, Connection, Event, MessageKind, OwnedEvent, SeededKeys, UsageError,
+    CloseCode, Config, Connection, Delivery, Event, MessageKind, OwnedEvent, SeededKeys, UsageError,
 };
 
 // Partial writes: whatever was written is dropped from the front, the rest stays in order,
@@ -242,4 +242,51 @@ fn commit_beyond_the_input_buffer_panics() {
     let mut conn = Connection::server(Config::new());
     let n = conn.input_buffer().len();
     conn.commit_input(n + 1);
+}
+
+// Shrinking the buffers between reads and between events changes nothing that is reported
+// or sent, in either delivery mode.
+#[test]
+fn shrink_buffers_between_reads_changes_nothing() {
+    let wire = [
+        masked(FIN | TEXT, "héllo wörld".as_bytes()),
+        masked(BINARY, &[1; 300]),
+        masked(FIN | PING, b"q"),
+        masked(FIN | CONT, &vec![2; 70000]),
+        masked(TEXT, &[&b"caf\xc3\xa9 "[..], b"\xf0\x9f"].concat()), // "café " and half of 😀
+        masked(FIN | CONT, b"\x98\x80x"),
+        masked(FIN | 0x8, &close_payload(1000, b"")),
+    ]
+    .concat();
+    for delivery in [Delivery::WholeMessages, Delivery::Chunks] {
+        for size in [3, 4096] {
+            let config = || Config::new().delivery(delivery);
+            let mut plain = Connection::server(config());
+            let expected = feed_pieces(&mut plain, wire.chunks(size));
+            assert_eq!(expected.error, None);
+
+            let mut shrunk = Connection::server(config());
+            let mut events = Vec::new();
+            for piece in wire.chunks(size) {
+                shrunk.shrink_buffers();
+                shrunk.receive(piece);
+                while let Some(event) = shrunk.poll_event().unwrap() {
+                    events.push(event.into_owned());
+                    shrunk.shrink_buffers();
+                }
+            }
+            let context = format!("{delivery:?}, pieces of {size}");
+            assert_eq!(
+                common::merge_chunks(&events),
+                common::merge_chunks(&expected.events),
+                "{context}"
+            );
+            assert_eq!(
+                common::merge_chunks(&events)[2],
+                OwnedEvent::Binary([vec![1; 300], vec![2; 70000]].concat()),
+                "{context}"
+            );
+            assert_eq!(shrunk.pending_output(), plain.pending_output(), "{context}");
+        }
+    }
 }
