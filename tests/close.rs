@@ -346,3 +346,27 @@ fn nothing_is_answered_after_the_peers_close() {
     assert_eq!(events.len(), 1);
     assert_eq!(conn.pending_output(), [0x88, 0x00]);
 }
+
+// RFC 6455 §7.1.7: failing sends a Close "unless one was sent already": after close(), a
+// protocol error adds nothing to the output.
+#[test]
+fn failure_after_sending_close_queues_no_second_close() {
+    for bad in [
+        close_frame(1005, b""),
+        masked(FIN | 0x3, b""),
+        masked(FIN | TEXT, b"\xff"),
+    ] {
+        let mut conn = server();
+        conn.close(CloseCode::NORMAL, "").unwrap();
+        let outcome = feed_whole(&mut conn, &bad);
+        assert!(outcome.error.is_some(), "{bad:02x?}");
+        assert_eq!(
+            conn.pending_output(),
+            [0x88, 0x02, 0x03, 0xe8],
+            "{bad:02x?}"
+        );
+        assert_eq!(conn.state(), ConnectionState::Failed);
+        assert_eq!(conn.transport(), TransportAction::CloseAfterFlush);
+        assert_eq!(conn.send_text("x"), Err(UsageError::Failed));
+    }
+}
