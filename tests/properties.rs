@@ -207,9 +207,12 @@ proptest! {
 fn wild_frame(masked_mostly: bool) -> impl Strategy<Value = Vec<u8>> {
     let text = ".{0,20}".prop_map(String::into_bytes);
     let data = vec(any::<u8>(), 0..40);
+    let long = vec(any::<u8>(), 120..300);
     let plausible = prop_oneof![
         text.clone().prop_map(|t| (FIN | TEXT, t)),
         data.clone().prop_map(|b| (FIN | BINARY, b)),
+        // Long enough for the 16-bit length form.
+        long.prop_map(|b| (BINARY, b)),
         vec(any::<u8>(), 0..20).prop_map(|b| (FIN | PING, b)),
         vec(any::<u8>(), 0..20).prop_map(|b| (FIN | PONG, b)),
         // Pieces of fragmented messages, in no particular order.
@@ -254,7 +257,7 @@ fn connection(server: bool, delivery: Delivery) -> Connection {
 fn run(
     server: bool,
     delivery: Delivery,
-    feed: impl FnOnce(&mut Connection) -> Outcome,
+    feed: impl Fn(&mut Connection) -> Outcome,
 ) -> (Outcome, Vec<u8>) {
     let mut conn = connection(server, delivery);
     let outcome = feed(&mut conn);
@@ -291,22 +294,44 @@ fn comparable(delivery: Delivery, (outcome, output): (Outcome, Vec<u8>)) -> (Out
     )
 }
 
+/// Whether the receiver is a server, and a stream as its peer might send it.
+fn receiver_and_stream() -> impl Strategy<Value = (bool, Vec<u8>)> {
+    any::<bool>().prop_flat_map(|server| (Just(server), wild_stream(server)))
+}
+
+/// `cuts` taken modulo `len + 1` and sorted: offsets at which to cut a stream of `len`.
+fn offsets(cuts: Vec<usize>, len: usize) -> Vec<usize> {
+    let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c % (len + 1)).collect();
+    cuts.sort_unstable();
+    cuts
+}
+
+fn delivery(chunked: bool) -> Delivery {
+    if chunked {
+        Delivery::Chunks
+    } else {
+        Delivery::WholeMessages
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
     fn any_split_gives_the_same_result(
-        (server, stream) in any::<bool>().prop_flat_map(|server| (Just(server), wild_stream(server))),
+        (server, stream) in receiver_and_stream(),
         chunked in any::<bool>(),
         cuts in vec(any::<usize>(), 0..12),
     ) {
-        let delivery = if chunked { Delivery::Chunks } else { Delivery::WholeMessages };
-        let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c % (stream.len() + 1)).collect();
-        cuts.sort_unstable();
+        let delivery = delivery(chunked);
+        let cuts = offsets(cuts, stream.len());
+        let result = |feed: &dyn Fn(&mut Connection) -> Outcome| {
+            comparable(delivery, run(server, delivery, feed))
+        };
 
-        let whole = comparable(delivery, run(server, delivery, |c| feed_whole(c, &stream)));
-        let bytewise = comparable(delivery, run(server, delivery, |c| feed_bytewise(c, &stream)));
-        let split = comparable(delivery, run(server, delivery, |c| feed_in_splits(c, &stream, &cuts)));
+        let whole = result(&|c| feed_whole(c, &stream));
+        let bytewise = result(&|c| feed_bytewise(c, &stream));
+        let split = result(&|c| feed_in_splits(c, &stream, &cuts));
         prop_assert_eq!(&bytewise, &whole, "byte by byte vs whole");
         prop_assert_eq!(&split, &whole, "split at {:?} vs whole", cuts);
     }
@@ -321,12 +346,14 @@ proptest! {
         let mut sender = Connection::client(Config::new(), SeededKeys::new(5));
         queue(&mut sender, &sends);
         let stream = sender.pending_output().to_vec();
-        let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c % (stream.len() + 1)).collect();
-        cuts.sort_unstable();
-        let delivery = if chunked { Delivery::Chunks } else { Delivery::WholeMessages };
+        let cuts = offsets(cuts, stream.len());
+        let delivery = delivery(chunked);
 
         let whole = comparable(delivery, run(true, delivery, |c| feed_whole(c, &stream)));
-        let split = comparable(delivery, run(true, delivery, |c| feed_in_splits(c, &stream, &cuts)));
+        let split = comparable(
+            delivery,
+            run(true, delivery, |c| feed_in_splits(c, &stream, &cuts)),
+        );
         prop_assert_eq!(&whole.0.error, &None);
         prop_assert_eq!(split, whole);
     }
