@@ -389,16 +389,36 @@ fn subprotocol_must_be_one_offered() {
     assert_eq!(accepted.connection.protocol(), None);
 }
 
-// RFC 9110 §15.2: informational responses precede the final one.
+// RFC 9110 §15.2: informational responses precede the final one; they are skipped
+// however the bytes arrive.
 #[test]
 fn interim_100_continue_is_skipped() {
-    let mut response = head("HTTP/1.1 100 Continue", &[]);
-    response.extend_from_slice(&response_with(&[]));
-    let accepted = expect_accepted(default_handshake().receive(&response));
-    assert_eq!(
-        accepted.headers.get("sec-websocket-accept"),
-        Some(SAMPLE_ACCEPT.as_bytes())
-    );
+    let mut wire = head("HTTP/1.1 100 Continue", &[]);
+    let interim_len = wire.len();
+    wire.extend_from_slice(&response_with(&[]));
+    let response_end = wire.len();
+    wire.extend_from_slice(&[0x89, 0x01, b'p']); // an unmasked Ping "p"
+    for cut in 0..=wire.len() {
+        let mut handshake = default_handshake();
+        let mut conn = match handshake.receive(&wire[..cut]) {
+            Ok(Some(accepted)) => {
+                assert!(cut >= response_end, "complete at {cut}");
+                let mut conn = accepted.connection;
+                conn.receive(&wire[cut..]);
+                conn
+            }
+            Ok(None) => {
+                assert!(cut < response_end, "incomplete at {cut}");
+                expect_accepted(handshake.receive(&wire[cut..])).connection
+            }
+            Err(e) => panic!("cut at {cut} (interim ends at {interim_len}): {e:?}"),
+        };
+        assert_eq!(
+            conn.poll_event().unwrap(),
+            Some(Event::Ping(b"p")),
+            "cut at {cut}"
+        );
+    }
 }
 
 // The response split in two at every byte completes the handshake, and only at its end;
