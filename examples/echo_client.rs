@@ -22,8 +22,7 @@ use std::net::TcpStream;
 use std::process::ExitCode;
 
 use wswire::{
-    ClientConfig, ClientHandshake, CloseCode, Connection, ConnectionState, DeflateConfig, Event,
-    MessageKind,
+    ClientConfig, CloseCode, Connection, ConnectionState, DeflateConfig, Event, MessageKind,
 };
 
 fn main() -> ExitCode {
@@ -71,12 +70,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(deflate) = deflate {
         config = config.deflate(deflate);
     }
-    if config.url().is_secure() {
-        return Err("wss:// needs TLS, which this example does not include".into());
-    }
-    let mut stream = TcpStream::connect((config.url().host(), config.url().port()))?;
-    stream.set_nodelay(true)?;
-    let mut conn = handshake(&mut stream, config)?;
+    let (mut stream, mut conn) = support::connect(config)?;
     if let Some(protocol) = conn.protocol() {
         eprintln!("echo_client: subprotocol {protocol}");
     }
@@ -125,26 +119,6 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
     support::settle(&mut stream, &mut conn)?;
     Ok(())
-}
-
-fn handshake(
-    stream: &mut TcpStream,
-    config: ClientConfig,
-) -> Result<Connection, Box<dyn std::error::Error>> {
-    let mut handshake = ClientHandshake::new(config)?;
-    stream.write_all(handshake.request())?;
-    let mut buf = vec![0u8; 16 * 1024];
-    loop {
-        let n = io::Read::read(stream, &mut buf)?;
-        let result = if n == 0 {
-            handshake.receive_eof()
-        } else {
-            handshake.receive(&buf[..n])
-        };
-        if let Some(accepted) = result? {
-            return Ok(accepted.connection);
-        }
-    }
 }
 
 fn make_payload(kind: MessageKind, len: usize) -> Vec<u8> {

@@ -16,7 +16,7 @@ use std::net::{TcpListener, TcpStream};
 use std::process::ExitCode;
 use std::thread;
 
-use wswire::{Accept, Config, DeflateConfig, Event, ServerConfig, ServerHandshake};
+use wswire::{Accept, Config, DeflateConfig, ServerConfig, ServerHandshake};
 
 const USAGE: &str =
     "usage: echo_server [ADDR] [--protocol NAME]... [--max-message BYTES] [--no-deflate]";
@@ -115,10 +115,7 @@ fn serve(mut stream: TcpStream, config: ServerConfig) -> io::Result<()> {
         }
     }
     let mut conn = handshake.accept(Accept::new()).map_err(io::Error::other)?;
-    // Echoed payloads are copied out of the event (which borrows the connection) into
-    // buffers reused for every message.
-    let mut text = String::new();
-    let mut binary = Vec::new();
+    let mut echo = support::Echo::default();
     loop {
         support::flush(&mut stream, &mut conn)?;
         if support::settle(&mut stream, &mut conn)? {
@@ -127,22 +124,6 @@ fn serve(mut stream: TcpStream, config: ServerConfig) -> io::Result<()> {
         if support::fill(&mut stream, &mut conn)? == 0 {
             return Ok(()); // the peer closed without a closing handshake
         }
-        loop {
-            match conn.poll_event() {
-                Ok(Some(Event::Text(message))) => {
-                    text.clear();
-                    text.push_str(message);
-                    conn.send_text(&text).map_err(io::Error::other)?;
-                }
-                Ok(Some(Event::Binary(message))) => {
-                    binary.clear();
-                    binary.extend_from_slice(message);
-                    conn.send_binary(&binary).map_err(io::Error::other)?;
-                }
-                Ok(Some(_)) => {} // pings are answered, closes replied to, by the connection
-                Ok(None) => break,
-                Err(_) => break, // the Close frame is queued; settle() ends the transport
-            }
-        }
+        echo.answer(&mut conn, |_| {}).map_err(io::Error::other)?;
     }
 }

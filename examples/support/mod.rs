@@ -64,3 +64,64 @@ pub fn linger_close(stream: &mut TcpStream) {
     let mut scratch = [0u8; 4096];
     while matches!(stream.read(&mut scratch), Ok(n) if n > 0) {}
 }
+
+/// Connects to a `ws://` URL and completes the opening handshake.
+pub fn connect(
+    config: wswire::ClientConfig,
+) -> Result<(TcpStream, Connection), Box<dyn std::error::Error>> {
+    if config.url().is_secure() {
+        return Err("wss:// needs TLS, which these examples do not include".into());
+    }
+    let mut stream = TcpStream::connect((config.url().host(), config.url().port()))?;
+    stream.set_nodelay(true)?;
+    let mut handshake = wswire::ClientHandshake::new(config)?;
+    stream.write_all(handshake.request())?;
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let n = stream.read(&mut buf)?;
+        let result = if n == 0 {
+            handshake.receive_eof()
+        } else {
+            handshake.receive(&buf[..n])
+        };
+        if let Some(accepted) = result? {
+            return Ok((stream, accepted.connection));
+        }
+    }
+}
+
+/// Echoes every data message the connection has ready, copying each out of its event
+/// (which borrows the connection) into buffers reused from message to message. Returns
+/// when more input is needed or the connection failed (its Close frame is then queued).
+#[derive(Default)]
+pub struct Echo {
+    text: String,
+    binary: Vec<u8>,
+}
+
+impl Echo {
+    pub fn answer(
+        &mut self,
+        conn: &mut Connection,
+        mut on_text: impl FnMut(&str),
+    ) -> Result<(), wswire::UsageError> {
+        loop {
+            match conn.poll_event() {
+                Ok(Some(wswire::Event::Text(message))) => {
+                    on_text(message);
+                    self.text.clear();
+                    self.text.push_str(message);
+                    conn.send_text(&self.text)?;
+                }
+                Ok(Some(wswire::Event::Binary(message))) => {
+                    self.binary.clear();
+                    self.binary.extend_from_slice(message);
+                    conn.send_binary(&self.binary)?;
+                }
+                // Pings are answered, and Closes replied to, by the connection itself.
+                Ok(Some(_)) => {}
+                Ok(None) | Err(_) => return Ok(()),
+            }
+        }
+    }
+}
