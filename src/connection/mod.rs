@@ -307,7 +307,9 @@ impl Connection {
             Err(e) => return Err(self.fail(e)),
         };
         match &ready {
-            Ready::Ping(range) if self.config.auto_pong && self.state == State::Open => {
+            // RFC 6455 §5.5.2: a Ping gets a Pong "unless it already received a Close
+            // frame"; having sent one does not excuse it (only data frames must stop).
+            Ready::Ping(range) if self.config.auto_pong => {
                 self.writer
                     .auto_pong(&self.reader.input.raw()[range.clone()]);
             }
@@ -468,7 +470,13 @@ impl Connection {
     }
 
     fn send_control(&mut self, opcode: OpCode, payload: &[u8]) -> Result<(), UsageError> {
-        self.check_can_send()?;
+        // RFC 6455 §5.5.1 stops data frames after a Close is sent; Pings and Pongs may go
+        // on until the peer's Close arrives.
+        match self.state {
+            State::Open | State::CloseSent => {}
+            State::Closed => return Err(UsageError::Closing),
+            State::Failed(_) => return Err(UsageError::Failed),
+        }
         if payload.len() > MAX_CONTROL_PAYLOAD {
             return Err(UsageError::ControlPayloadTooLong(payload.len()));
         }

@@ -380,17 +380,21 @@ impl ServerHandshake {
     }
 
     /// Feeds bytes of the request. Returns `Ok(None)` until the head is complete, then the
-    /// validated request once; bytes fed later are kept as frames for the connection.
+    /// validated request once. Bytes fed after the request and before
+    /// [`accept`](Self::accept) are kept as the connection's first frames; once the request
+    /// is answered, feed the [`Connection`] instead (bytes given here are then ignored).
     ///
     /// On `Err`, write [`RequestError::response`] and close the transport; later calls
     /// return the same error.
     pub fn receive(&mut self, bytes: &[u8]) -> Result<Option<Request>, RequestError> {
         match &self.state {
             State::Reading => {}
-            State::Received { .. } | State::Done => {
+            State::Received { .. } => {
                 self.rest.extend_from_slice(bytes);
                 return Ok(None);
             }
+            // Answered: bytes now belong to the connection, not here.
+            State::Done => return Ok(None),
             State::Failed(e) => return Err(e.clone()),
         }
         let mut status = self.head.push(bytes, self.config.max_head_bytes);
