@@ -339,7 +339,7 @@ fn check_takeover_in_the_bytes(combo: Combo) {
 fn all_windows(server_no_context_takeover: bool, client_no_context_takeover: bool, seed: u64) {
     let mut rng = Rng::new(seed);
     // Small enough for debug builds: zlib's cost per byte grows as the window shrinks.
-    let ops = sized_ops(&mut rng, 6 * 1024, 3 * 1024);
+    let ops = sized_ops(&mut rng, 4 * 1024, 2 * 1024);
     let tiny = tiny_ops();
     let mut turn = 0;
     for server_bits in [9, 10, 12, 15] {
