@@ -171,7 +171,6 @@ fn bombs_fail_with_1009_whole_messages() {
 }
 
 #[test]
-#[ignore = "BUG: message_buf doubles to 2 MiB when a compressed message passes a 1 MiB limit"]
 fn bombs_whole_messages_memory_stays_near_the_limit() {
     // Kept apart from the test above so that its other checks keep running.
     for (name, mut conn, wire) in bombs(Delivery::WholeMessages) {

@@ -163,14 +163,23 @@ impl Inflater {
         // Always the largest window: correct whatever window the peer compresses with.
         let context = self.context.get_or_insert_with(|| Decompress::new(false));
         let mut taken = 0;
+        // Output space offered per call: starts near what the input is likely to give and
+        // doubles while the output keeps filling it, so the zeroing below stays in
+        // proportion to the output even when input trickles in.
+        let mut step = (input.len() * 4).clamp(1024, INFLATE_STEP);
         loop {
-            let room = max_len.saturating_sub(out.len()).min(INFLATE_STEP);
+            let room = max_len.saturating_sub(out.len()).min(step);
             if room == 0 {
                 return Ok((taken, Inflated::OutputFull));
             }
             // Inflate into zeroed space of exactly `room` bytes: `decompress_vec` would
-            // fill whatever spare capacity the vector has, which can be twice the limit.
+            // fill whatever spare capacity the vector has. Growth is geometric but capped
+            // at `max_len`, so a decompression bomb never gets more than the limit.
             let start = out.len();
+            if start + room > out.capacity() {
+                let target = (out.capacity() * 2).max(start + room).min(max_len);
+                out.reserve_exact(target - start);
+            }
             out.resize(start + room, 0);
             let (in_before, out_before) = (context.total_in(), context.total_out());
             let status =
@@ -193,7 +202,7 @@ impl Inflater {
                 {
                     return Err(InvalidDeflateStream);
                 }
-                Ok(_) => {}
+                Ok(_) => step = (step * 2).min(INFLATE_STEP),
             }
         }
     }
