@@ -154,5 +154,6 @@ v_websockets="$("$PY" -c 'import websockets; print(websockets.__version__)' 2>/d
 v_ws="$(cd "$NODE_DIR" && node -p 'require("ws/package.json").version' 2>/dev/null || echo '?')"
 v_chromium="$("$CHROMIUM" --version 2>/dev/null | awk '{print $2}')"
 echo "== interop: took $((SECONDS - START)) s" >&2
-echo "interop: $passed passed, $failed failed (peers: websockets $v_websockets, ws $v_ws, chromium ${v_chromium:-?})"
+echo "interop: peers websockets $v_websockets, ws $v_ws, chromium ${v_chromium:-?}"
+echo "interop: $passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
