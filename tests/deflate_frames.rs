@@ -2,12 +2,12 @@
 //! what fails a compressed message (1002, 1007), that uncompressed messages still pass, and
 //! which messages this end sends compressed.
 
-mod deflate_common;
+mod common;
 
-use deflate_common::{
-    RSV1, client_with, close_code_in, default_params, feed_bytewise, feed_whole, masked,
-    parse_frames, server_with, take_output, unmasked,
+use common::deflate::{
+    RSV1, client_with, close_code_in, default_params, parse_frames, server_with,
 };
+use common::{feed_bytewise, feed_whole, masked, take_output, unmasked};
 use wswire::{
     CloseCode, Config, Connection, ConnectionState, DeflateConfig, Delivery, MessageKind,
     OwnedEvent, ProtocolError,
@@ -140,7 +140,8 @@ fn rsv2_and_rsv3_stay_reserved() {
 fn rsv1_without_deflate_negotiated() {
     for delivery in [Delivery::WholeMessages, Delivery::Chunks] {
         let config = Config::new().delivery(delivery);
-        let mut client = Connection::client(config.clone(), deflate_common::FixedMask);
+        let mut client =
+            Connection::client(config.clone(), common::FixedKeys::mask(common::RFC_MASK));
         let outcome = feed_whole(&mut client, &unmasked(0xc1, &HELLO_PAYLOAD));
         assert_eq!(outcome.err(), ProtocolError::ReservedBits(RSV1));
         assert_eq!(close_code_in(&take_output(&mut client)), 1002);
@@ -278,7 +279,7 @@ fn uncompressed_messages_are_still_accepted() {
         let mut client = client_with(Config::new().delivery(delivery), default_params());
         let events = feed_bytewise(&mut client, &bytes).ok();
         let events = if delivery == Delivery::Chunks {
-            deflate_common::merge_chunks(&events)
+            common::merge_chunks(&events)
         } else {
             events
         };

@@ -2,12 +2,12 @@
 //! decompression bombs): counted after inflating, enforced while inflating, in bounded
 //! memory, with 1009; and streaming without a limit in bounded memory.
 
-mod deflate_common;
+mod common;
 
-use deflate_common::{
-    Outcome, RSV1, client_with, close_code_in, default_params, drain_into, feed_whole, masked,
-    merge_chunks, parse_frames, server_with, take_output, unmasked,
+use common::deflate::{
+    RSV1, client_with, close_code_in, default_params, parse_frames, server_with,
 };
+use common::{Outcome, drain_into, feed_whole, masked, merge_chunks, take_output, unmasked};
 use wswire::{
     CloseCode, Config, Connection, ConnectionState, DeflateConfig, Delivery, Event, MessageKind,
     OwnedEvent, ProtocolError,

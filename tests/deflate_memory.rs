@@ -5,12 +5,13 @@
 //! The counter is global, so everything is measured inside one test function: no other
 //! test of this binary runs alongside it.
 
-mod deflate_common;
+mod common;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};
 
-use deflate_common::{Handshaken, Rng, drain_into, handshake, take_output};
+use common::deflate::{Handshaken, Rng, handshake};
+use common::{drain_into, take_output};
 use wswire::{ClientConfig, Connection, DeflateConfig, OwnedEvent, ServerConfig};
 
 /// The system allocator, counting the bytes currently allocated.
@@ -108,7 +109,7 @@ fn idle_server_heap(deflate: Option<DeflateConfig>, shrink: bool) -> usize {
     let (to_server, to_client) = (ten_kib_text(1), ten_kib_text(2));
     client.send_text(&to_server).unwrap();
     server.send_text(&to_client).unwrap();
-    let mut out = deflate_common::Outcome::default();
+    let mut out = common::Outcome::default();
     server.receive(&take_output(&mut client));
     assert!(!drain_into(&mut server, &mut out));
     client.receive(&take_output(&mut server));

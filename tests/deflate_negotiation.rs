@@ -3,9 +3,10 @@
 //! and through a real `ServerHandshake`; the client's offers; and the client's checks of
 //! responses, through `DeflateConfig::check_response` and a real `ClientHandshake`.
 
-mod deflate_common;
+mod common;
 
-use deflate_common::{extensions_line, handshake, params, take_output};
+use common::deflate::{extensions_line, handshake, params};
+use common::take_output;
 use wswire::{
     Accept, ClientConfig, ClientHandshake, Config, DeflateConfig, DeflateNegotiationError,
     DeflateParams, Extension, KeySource, ResponseError, ServerConfig, ServerHandshake,

@@ -6,12 +6,10 @@
 //! Also checked: the agreed window limits what the sender's compressor reaches back to, and
 //! context takeover shows in the bytes (identical copies without it, smaller with it).
 
-mod deflate_common;
+mod common;
 
-use deflate_common::{
-    Handshaken, RSV1, Rng, feed_bytewise, feed_random, feed_whole, handshake, merge_chunks, params,
-    parse_frames, take_output,
-};
+use common::deflate::{Handshaken, RSV1, Rng, feed_random, handshake, params, parse_frames};
+use common::{feed_bytewise, feed_whole, merge_chunks, take_output};
 use wswire::{
     ClientConfig, Config, Connection, DeflateConfig, DeflateParams, Delivery, MessageKind,
     OwnedEvent, ServerConfig,

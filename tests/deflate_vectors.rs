@@ -2,12 +2,10 @@
 //! enabled: received (whole, byte by byte, in both delivery modes, by both roles) and sent
 //! (byte for byte as the RFC shows them).
 
-mod deflate_common;
+mod common;
 
-use deflate_common::{
-    Outcome, client_with, default_params, feed_bytewise, feed_whole, masked, merge_chunks, params,
-    parse_frames, server_with, take_output, unmasked,
-};
+use common::deflate::{client_with, default_params, params, parse_frames, server_with};
+use common::{Outcome, feed_bytewise, feed_whole, masked, merge_chunks, take_output, unmasked};
 use wswire::{
     CloseCode, Config, Connection, DeflateConfig, DeflateParams, Delivery, MessageKind, OwnedEvent,
     ProtocolError,
@@ -261,7 +259,7 @@ fn client_sends_hello_masked() {
         client.send_text("Hello").unwrap();
         assert_eq!(take_output(&mut client), hello_masked);
     }
-    let mut client = Connection::client(Config::new(), deflate_common::FixedMask)
+    let mut client = Connection::client(Config::new(), common::FixedKeys::mask(common::RFC_MASK))
         .with_deflate(
             &DeflateConfig::new().client_no_context_takeover(true),
             default_params(),

@@ -8,6 +8,8 @@
 //! - [`Pair`]: a client and a server connection, bytes moved between them by hand.
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod deflate;
+
 use wswire::{Config, Connection, KeySource, OwnedEvent, ProtocolError};
 
 /// The masking key of the RFC 6455 §5.7 examples.
@@ -162,7 +164,7 @@ impl Outcome {
 }
 
 /// Takes every ready event into `out`; returns whether the connection failed.
-fn drain_into(conn: &mut Connection, out: &mut Outcome) -> bool {
+pub fn drain_into(conn: &mut Connection, out: &mut Outcome) -> bool {
     loop {
         match conn.poll_event() {
             Ok(Some(event)) => out.events.push(event.into_owned()),
@@ -260,6 +262,13 @@ pub fn merge_chunks(events: &[OwnedEvent]) -> Vec<OwnedEvent> {
         }
     }
     merged
+}
+
+/// Takes everything a connection has queued.
+pub fn take_output(conn: &mut Connection) -> Vec<u8> {
+    let out = conn.pending_output().to_vec();
+    conn.consume_output(out.len());
+    out
 }
 
 /// Moves everything `from` has queued into `to`, as a transport would.

@@ -1,21 +1,16 @@
-//! Helpers for the permessage-deflate tests (`tests/deflate_*.rs`), kept apart from
-//! `tests/common` so the two suites can change independently.
+//! Helpers for the permessage-deflate tests (`tests/deflate_*.rs`).
 //!
-//! - [`frame`] and [`parse_frames`]: frames built and read by hand, independently of the
-//!   crate's codec, so expected wire bytes can be literals.
-//! - [`feed`] and [`Outcome`]: put bytes into a connection in given pieces, collect what
-//!   comes out.
+//! - [`client_with`] / [`server_with`]: connections with deflate already agreed.
+//! - [`parse_frames`]: frames read by hand, independently of the crate's codec.
 //! - [`handshake`]: a real `ClientHandshake`/`ServerHandshake` pair, bytes moved by hand.
 //! - [`Rng`]: a tiny fixed-seed generator for data and split points.
-#![allow(dead_code)] // each test binary uses a different subset
 
 use wswire::{
     Accept, ClientConfig, ClientHandshake, Config, Connection, DeflateConfig, DeflateParams,
-    OwnedEvent, ProtocolError, SeededKeys, ServerConfig, ServerHandshake,
+    SeededKeys, ServerConfig, ServerHandshake,
 };
 
-/// The masking key a client built by [`client_with`] uses for every frame.
-pub const MASK: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
+use super::{FixedKeys, Outcome, RFC_MASK, feed_pieces, take_output};
 
 /// RSV1: permessage-deflate's "compressed" bit in the first byte (RFC 7692 §6).
 pub const RSV1: u8 = 0x40;
@@ -40,21 +35,10 @@ pub fn default_params() -> DeflateParams {
     params(false, false, None, None)
 }
 
-/// A key source giving [`MASK`] for every frame.
-#[derive(Debug, Clone)]
-pub struct FixedMask;
-
-impl wswire::KeySource for FixedMask {
-    fn fill(&mut self, buf: &mut [u8]) {
-        for (i, b) in buf.iter_mut().enumerate() {
-            *b = MASK[i % 4];
-        }
-    }
-}
-
-/// A client connection with deflate on these parameters (default local settings).
+/// A client connection with deflate on these parameters (default local settings), masking
+/// every frame with [`RFC_MASK`].
 pub fn client_with(config: Config, params: DeflateParams) -> Connection {
-    Connection::client(config, FixedMask)
+    Connection::client(config, FixedKeys::mask(RFC_MASK))
         .with_deflate(&DeflateConfig::new(), params)
         .expect("valid deflate parameters")
 }
@@ -64,42 +48,6 @@ pub fn server_with(config: Config, deflate: &DeflateConfig, params: DeflateParam
     Connection::server(config)
         .with_deflate(deflate, params)
         .expect("valid deflate parameters")
-}
-
-/// One frame built by hand: `b0` is the first byte as sent (FIN, RSV, opcode); the length
-/// takes its shortest form; masked with `mask` when given.
-pub fn frame(b0: u8, payload: &[u8], mask: Option<[u8; 4]>) -> Vec<u8> {
-    let mask_bit = if mask.is_some() { 0x80 } else { 0 };
-    let mut out = vec![b0];
-    match payload.len() {
-        n @ 0..=125 => out.push(mask_bit | n as u8),
-        n @ 126..=0xFFFF => {
-            out.push(mask_bit | 126);
-            out.extend_from_slice(&(n as u16).to_be_bytes());
-        }
-        n => {
-            out.push(mask_bit | 127);
-            out.extend_from_slice(&(n as u64).to_be_bytes());
-        }
-    }
-    match mask {
-        None => out.extend_from_slice(payload),
-        Some(key) => {
-            out.extend_from_slice(&key);
-            out.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
-        }
-    }
-    out
-}
-
-/// A frame as a server sends it: what a client receives.
-pub fn unmasked(b0: u8, payload: &[u8]) -> Vec<u8> {
-    frame(b0, payload, None)
-}
-
-/// A frame as a client sends it: what a server receives.
-pub fn masked(b0: u8, payload: &[u8]) -> Vec<u8> {
-    frame(b0, payload, Some(MASK))
 }
 
 /// One frame read by hand from a byte stream.
@@ -149,74 +97,6 @@ pub fn parse_frames(mut bytes: &[u8]) -> Vec<RawFrame> {
     frames
 }
 
-/// Takes everything a connection has queued.
-pub fn take_output(conn: &mut Connection) -> Vec<u8> {
-    let out = conn.pending_output().to_vec();
-    conn.consume_output(out.len());
-    out
-}
-
-/// What a connection reported for some input: its events, then its error if it failed.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Outcome {
-    pub events: Vec<OwnedEvent>,
-    pub error: Option<ProtocolError>,
-}
-
-impl Outcome {
-    /// The events, asserting that no error occurred.
-    #[track_caller]
-    pub fn ok(self) -> Vec<OwnedEvent> {
-        assert_eq!(self.error, None, "unexpected error after {:?}", self.events);
-        self.events
-    }
-
-    /// The error, asserting that there was one.
-    #[track_caller]
-    pub fn err(&self) -> ProtocolError {
-        self.error
-            .clone()
-            .unwrap_or_else(|| panic!("expected an error, got only {:?}", self.events))
-    }
-}
-
-/// Takes every event ready now into `out`; returns whether the connection failed.
-pub fn drain_into(conn: &mut Connection, out: &mut Outcome) -> bool {
-    loop {
-        match conn.poll_event() {
-            Ok(Some(event)) => out.events.push(event.into_owned()),
-            Ok(None) => return false,
-            Err(e) => {
-                out.error = Some(e);
-                return true;
-            }
-        }
-    }
-}
-
-/// Feeds the pieces one after the other, taking the ready events after each; stops at the
-/// first error.
-pub fn feed<'a>(conn: &mut Connection, pieces: impl IntoIterator<Item = &'a [u8]>) -> Outcome {
-    let mut out = Outcome::default();
-    for piece in pieces {
-        conn.receive(piece);
-        if drain_into(conn, &mut out) {
-            break;
-        }
-    }
-    out
-}
-
-/// Feeds `bytes` in one call.
-pub fn feed_whole(conn: &mut Connection, bytes: &[u8]) -> Outcome {
-    feed(conn, [bytes])
-}
-
-/// Feeds `bytes` one byte at a time.
-pub fn feed_bytewise(conn: &mut Connection, bytes: &[u8]) -> Outcome {
-    feed(conn, bytes.chunks(1))
-}
-
 /// Feeds `bytes` in pieces of random lengths, from 1 byte to `max_piece`.
 pub fn feed_random(
     conn: &mut Connection,
@@ -232,39 +112,7 @@ pub fn feed_random(
         pieces.push(piece);
         rest = tail;
     }
-    feed(conn, pieces)
-}
-
-/// Joins the chunks of each message into one `Text` or `Binary` event. Panics on a broken
-/// chunk sequence.
-pub fn merge_chunks(events: &[OwnedEvent]) -> Vec<OwnedEvent> {
-    let mut merged = Vec::new();
-    let mut text: Option<String> = None;
-    let mut binary: Option<Vec<u8>> = None;
-    for event in events {
-        match event {
-            OwnedEvent::TextChunk { data, last } => {
-                assert!(binary.is_none(), "text chunk inside a binary message");
-                text.get_or_insert_with(String::new).push_str(data);
-                if *last {
-                    merged.push(OwnedEvent::Text(text.take().unwrap_or_default()));
-                }
-            }
-            OwnedEvent::BinaryChunk { data, last } => {
-                assert!(text.is_none(), "binary chunk inside a text message");
-                binary.get_or_insert_with(Vec::new).extend_from_slice(data);
-                if *last {
-                    merged.push(OwnedEvent::Binary(binary.take().unwrap_or_default()));
-                }
-            }
-            other => merged.push(other.clone()),
-        }
-    }
-    assert!(
-        text.is_none() && binary.is_none(),
-        "a message's last chunk is missing"
-    );
-    merged
+    feed_pieces(conn, pieces)
 }
 
 /// The close code of the single Close frame in `bytes` (a failed connection's output).
