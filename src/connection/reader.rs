@@ -208,7 +208,7 @@ impl Reader {
             // Checked before a byte of the payload is buffered (RFC 6455 §10.4). A
             // compressed message is held to the limit as it inflates instead: its wire
             // size says nothing of its real size, and it is never buffered whole.
-            message.size += header.payload_len;
+            message.size = message.size.saturating_add(header.payload_len);
             if !message.compressed && message.size > config.max_message_size as u64 {
                 return Err(ProtocolError::MessageTooLarge {
                     max: config.max_message_size,
