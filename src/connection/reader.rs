@@ -452,9 +452,25 @@ impl Reader {
             max.saturating_add(1)
         };
         let input = &self.input.data()[..available];
-        let (taken, how) = inflater
-            .inflate(input, &mut self.message_buf, cap)
-            .map_err(|_| ProtocolError::InvalidCompressedData)?;
+        // A failure is reported only after the text inflated so far is validated: bytes
+        // earlier in the message fail first, so the error does not depend on how the input
+        // was cut (whole, the inflater may reach the fault in the same call that produced
+        // the invalid text; in pieces, the text arrives first).
+        let text = kind == MessageKind::Text;
+        let fail = |utf8: &mut Utf8Validator, inflated: &[u8], error| {
+            if text {
+                utf8.feed(inflated)?;
+            }
+            Err(error)
+        };
+        let Ok((taken, how)) = inflater.inflate(input, &mut self.message_buf, cap) else {
+            let inflated = &self.message_buf[before..];
+            return fail(
+                &mut self.utf8,
+                inflated,
+                ProtocolError::InvalidCompressedData,
+            );
+        };
         // With output still pending in the inflater the frame stays open, even when all
         // its payload has been taken.
         let frame_done = complete && taken == available && how != Inflated::OutputFull;
@@ -467,17 +483,19 @@ impl Reader {
             } else {
                 cap
             };
-            if inflater
-                .finish_message(&mut self.message_buf, tail_cap)
-                .map_err(|_| ProtocolError::InvalidCompressedData)?
-                == Inflated::OutputFull
-            {
-                return Err(ProtocolError::MessageTooLarge { max });
+            let error = match inflater.finish_message(&mut self.message_buf, tail_cap) {
+                Ok(Inflated::OutputFull) => Some(ProtocolError::MessageTooLarge { max }),
+                Ok(_) => None,
+                Err(_) => Some(ProtocolError::InvalidCompressedData),
+            };
+            if let Some(error) = error {
+                return fail(&mut self.utf8, &self.message_buf[before..], error);
             }
         }
         message.inflated += (self.message_buf.len() - before) as u64;
         if message.inflated > max as u64 {
-            return Err(ProtocolError::MessageTooLarge { max });
+            let error = ProtocolError::MessageTooLarge { max };
+            return fail(&mut self.utf8, &self.message_buf[before..], error);
         }
         if kind == MessageKind::Text && (streaming || !message_ends) {
             self.utf8.feed(&self.message_buf[before..])?;

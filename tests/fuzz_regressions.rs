@@ -1,0 +1,80 @@
+//! Inputs the fuzz targets (`fuzz/`) found, each with the typed outcome it must have.
+//!
+//! Each test names its target and the artifact's hash; the input is the artifact's bytes
+//! as the target read them (for the frames-style targets, four setup bytes and then the
+//! stream; see `fuzz/src/lib.rs`, `Setup`). docs/fuzzing.md says how to add one.
+
+mod common;
+
+use common::{Outcome, feed_bytewise, feed_whole, read_small_frame};
+use wswire::{
+    CloseCode, Config, Connection, DeflateConfig, DeflateParams, Delivery, OwnedEvent,
+    ProtocolError,
+};
+
+fn deflate_server(delivery: Delivery) -> Connection {
+    let params = DeflateParams {
+        server_no_context_takeover: false,
+        client_no_context_takeover: false,
+        server_max_window_bits: None,
+        client_max_window_bits: None,
+    };
+    Connection::server(Config::new().delivery(delivery))
+        .with_deflate(&DeflateConfig::new(), params)
+        .unwrap()
+}
+
+/// The code of the Close frame a connection queued (its only output here).
+fn queued_close_code(conn: &Connection) -> u16 {
+    let (b0, payload, len) = read_small_frame(conn.pending_output());
+    assert_eq!((b0, len), (0x88, conn.pending_output_len()));
+    u16::from_be_bytes([payload[0], payload[1]])
+}
+
+/// split_invariance, crash-8f7b1b7dc7a9f7e944588879ef6d87553f10da1f: a compressed text
+/// message (server, permessage-deflate with default parameters, chunks) whose payload,
+/// unmasked, is a stored block "He|f\xa1" (RFC 7692 §7.2.3.3's form) and then a broken
+/// block header that fails only once the message's `00 00 ff ff` tail is inflated.
+///
+/// Fed a byte at a time, "\xa1" (a lone continuation byte) was inflated and validated in
+/// an early step: `InvalidUtf8`. Fed whole, the tail failed in the same step before the
+/// text was validated: `InvalidCompressedData`. Both are 1007, but the error and the Close
+/// reason depended on how the input was cut. Now a failing inflate validates what it
+/// produced first, so the earlier fault, the text, is reported either way.
+#[test]
+fn split_invariance_invalid_text_before_a_broken_deflate_stream() {
+    const INPUT: &[u8] = &[
+        0x41, 0x00, 0x05, 0x00, 0xc1, 0x8b, 0x37, 0xfa, 0x21, 0x3d, 0x37, 0xff, 0x21, 0xc7, 0xc8,
+        0xb2, 0x44, 0x41, 0x51, 0x5b, 0x95, 0x21,
+    ];
+    let stream = &INPUT[4..];
+    let feeds: [fn(&mut Connection, &[u8]) -> Outcome; 2] = [feed_whole, feed_bytewise];
+    for delivery in [Delivery::Chunks, Delivery::WholeMessages] {
+        for feed in feeds {
+            let mut conn = deflate_server(delivery);
+            let outcome = feed(&mut conn, stream);
+            // Streaming, the valid text before the fault may have been handed out.
+            let streamed: String = outcome
+                .events
+                .iter()
+                .map(|event| match event {
+                    OwnedEvent::TextChunk { data, last: false } => data.as_str(),
+                    other => panic!("{other:?}"),
+                })
+                .collect();
+            assert!("He|f".starts_with(&streamed), "{streamed:?}");
+            if delivery == Delivery::WholeMessages {
+                assert_eq!(outcome.events, []);
+            }
+            assert_eq!(
+                outcome.error,
+                Some(ProtocolError::InvalidUtf8),
+                "{delivery:?}"
+            );
+            assert_eq!(
+                queued_close_code(&conn),
+                CloseCode::INVALID_PAYLOAD.as_u16()
+            );
+        }
+    }
+}
