@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Outcome, feed_bytewise, feed_whole, read_small_frame};
+use common::{FixedKeys, Outcome, feed_bytewise, feed_whole, read_small_frame};
 use wswire::{
     CloseCode, Config, Connection, DeflateConfig, DeflateParams, Delivery, OwnedEvent,
     ProtocolError,
@@ -75,6 +75,54 @@ fn split_invariance_invalid_text_before_a_broken_deflate_stream() {
                 queued_close_code(&conn),
                 CloseCode::INVALID_PAYLOAD.as_u16()
             );
+        }
+    }
+}
+
+fn deflate_client(config: Config) -> Connection {
+    let params = DeflateParams {
+        server_no_context_takeover: false,
+        client_no_context_takeover: false,
+        server_max_window_bits: None,
+        client_max_window_bits: None,
+    };
+    Connection::client(config, FixedKeys::mask([0; 4]))
+        .with_deflate(&DeflateConfig::new(), params)
+        .unwrap()
+}
+
+/// split_invariance, crash-bead5e3477a1a31a9a4eb720859f4bfa73ca3fca: a client with
+/// permessage-deflate, chunks and a message limit of 0 bytes receives a compressed text
+/// frame `c1 05 f2 68 cd c9 c9` (RFC 7692's "Hello" with one bit changed: it inflates to
+/// `48 85 6c 6c`, not UTF-8), then `32 07 00`.
+///
+/// The first inflated byte passes the limit; the invalid text comes later. Fed a byte at a
+/// time that was `MessageTooLarge`; fed whole, after the first fix above, every byte of the
+/// step was validated before the limit was looked at: `InvalidUtf8`. Now text is
+/// validated only up to the limit, so the limit, the earlier fault, wins either way.
+#[test]
+fn split_invariance_message_limit_before_invalid_inflated_text() {
+    const INPUT: &[u8] = &[
+        0x5d, 0x00, 0x05, 0x01, 0xc1, 0x05, 0xf2, 0x68, 0xcd, 0xc9, 0xc9, 0x32, 0x07, 0x00,
+    ];
+    let stream = &INPUT[4..];
+    let feeds: [fn(&mut Connection, &[u8]) -> Outcome; 2] = [feed_whole, feed_bytewise];
+    for delivery in [Delivery::Chunks, Delivery::WholeMessages] {
+        for feed in feeds {
+            let config = Config::new()
+                .delivery(delivery)
+                .max_message_size(0)
+                .max_frame_size(16 * 1024);
+            let mut conn = deflate_client(config);
+            let outcome = feed(&mut conn, stream);
+            assert_eq!(outcome.events, [], "{delivery:?}");
+            assert_eq!(
+                outcome.error,
+                Some(ProtocolError::MessageTooLarge { max: 0 }),
+                "{delivery:?}"
+            );
+            let (b0, payload, _) = read_small_frame(conn.pending_output());
+            assert_eq!((b0, &payload[..2]), (0x88, &1009u16.to_be_bytes()[..]));
         }
     }
 }

@@ -452,24 +452,20 @@ impl Reader {
             max.saturating_add(1)
         };
         let input = &self.input.data()[..available];
-        // A failure is reported only after the text inflated so far is validated: bytes
-        // earlier in the message fail first, so the error does not depend on how the input
-        // was cut (whole, the inflater may reach the fault in the same call that produced
-        // the invalid text; in pieces, the text arrives first).
         let text = kind == MessageKind::Text;
-        let fail = |utf8: &mut Utf8Validator, inflated: &[u8], error| {
-            if text {
-                utf8.feed(inflated)?;
-            }
-            Err(error)
-        };
+        // Bytes this message may still inflate to.
+        let allowed = max.saturating_sub(usize::try_from(message.inflated).unwrap_or(max));
         let Ok((taken, how)) = inflater.inflate(input, &mut self.message_buf, cap) else {
-            let inflated = &self.message_buf[before..];
-            return fail(
+            let produced = &self.message_buf[before..];
+            let error = ProtocolError::InvalidCompressedData;
+            return Err(first_fault(
                 &mut self.utf8,
-                inflated,
-                ProtocolError::InvalidCompressedData,
-            );
+                text,
+                produced,
+                allowed,
+                max,
+                error,
+            ));
         };
         // With output still pending in the inflater the frame stays open, even when all
         // its payload has been taken.
@@ -489,14 +485,31 @@ impl Reader {
                 Err(_) => Some(ProtocolError::InvalidCompressedData),
             };
             if let Some(error) = error {
-                return fail(&mut self.utf8, &self.message_buf[before..], error);
+                let produced = &self.message_buf[before..];
+                return Err(first_fault(
+                    &mut self.utf8,
+                    text,
+                    produced,
+                    allowed,
+                    max,
+                    error,
+                ));
             }
         }
-        message.inflated += (self.message_buf.len() - before) as u64;
-        if message.inflated > max as u64 {
+        let produced = self.message_buf.len() - before;
+        if produced > allowed {
+            let produced = &self.message_buf[before..];
             let error = ProtocolError::MessageTooLarge { max };
-            return fail(&mut self.utf8, &self.message_buf[before..], error);
+            return Err(first_fault(
+                &mut self.utf8,
+                text,
+                produced,
+                allowed,
+                max,
+                error,
+            ));
         }
+        message.inflated += produced as u64;
         if kind == MessageKind::Text && (streaming || !message_ends) {
             self.utf8.feed(&self.message_buf[before..])?;
         }
@@ -573,4 +586,27 @@ impl Reader {
             }
         }
     }
+}
+
+/// The error a compressed step ends with when something failed in it: the first fault in
+/// the order of the message's bytes, so that the error does not depend on how the input
+/// was cut (fed whole, one inflate call may produce invalid text, pass the size limit and
+/// reach a broken deflate stream; fed in pieces, each fault shows in its own step). That
+/// is invalid text within the `allowed` bytes, then the size limit, then `error`.
+fn first_fault(
+    utf8: &mut Utf8Validator,
+    text: bool,
+    produced: &[u8],
+    allowed: usize,
+    max: usize,
+    error: ProtocolError,
+) -> ProtocolError {
+    let within = &produced[..produced.len().min(allowed)];
+    if text && utf8.feed(within).is_err() {
+        return ProtocolError::InvalidUtf8;
+    }
+    if produced.len() > allowed {
+        return ProtocolError::MessageTooLarge { max };
+    }
+    error
 }
