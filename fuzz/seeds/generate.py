@@ -100,6 +100,13 @@ for name, frames, deflate in FRAMES:
         s[3] = 1
         write("split_invariance", f"{name}-{setup_name}-client", bytes(s) + client_bytes)
 
+# Pings by the hundred while output is left queued (byte 3's top bit) and the driver sends
+# large messages: the automatic Pongs pile up past 64 KiB and replace each other.
+FLOOD = [(0x89, bytes([i % 256, 1, 2])) for i in range(500)]
+for role, mask in (("server_frames", MASK), ("client_frames", None)):
+    write(role, "ping-flood-undrained",
+          bytes([0x00, 0x00, 0x01, 0x80]) + b"".join(frame(b0, p, mask) for b0, p in FLOOD))
+
 # ---- server_handshake: requests, some followed by frames ----
 def request(lines):
     return ("\r\n".join(lines) + "\r\n\r\n").encode()

@@ -829,39 +829,40 @@ impl Driver {
 
     /// One local action drawn from `rng`, with its result checked.
     pub fn act(&mut self, rng: &mut Rng) {
-        let len = match rng.below(4) {
-            0 => rng.below(8),
-            1 => rng.below(200),
-            2 => rng.below(2000),
+        let len = match rng.below(8) {
+            0..=2 => rng.below(8),
+            3..=5 => rng.below(200),
+            6 => rng.below(2000),
             _ => rng.below(MAX_OWN_SEND),
         };
         let text: String = (0..len)
             .map(|i| char::from(b'a' + (i % 26) as u8))
             .collect();
         let in_progress = self.sending.map(|_| UsageError::MessageInProgress);
-        match rng.below(10) {
-            0 | 1 => {
+        // Close and partial writes rarely, so that output can pile up before the end.
+        match rng.below(200) {
+            0..=49 => {
                 let payload = &text.as_bytes()[..len.min(125)];
                 let before = self.wire.frames.len();
                 let result = self.conn.send_ping(payload);
                 let sent = Sent::new(OpCode::Ping, true, false, payload);
                 self.check_sent(before, result, self.send_refusal(true), sent);
             }
-            2 | 3 => {
+            50..=99 => {
                 let before = self.wire.frames.len();
                 let result = self.conn.send_text(&text);
                 let refusal = self.send_refusal(false).or(in_progress);
                 let sent = Sent::new(OpCode::Text, true, self.compresses(len), text.as_bytes());
                 self.check_sent(before, result, refusal, sent);
             }
-            4 => {
+            100..=129 => {
                 let before = self.wire.frames.len();
                 let result = self.conn.send_binary_uncompressed(text.as_bytes());
                 let refusal = self.send_refusal(false).or(in_progress);
                 let sent = Sent::new(OpCode::Binary, true, false, text.as_bytes());
                 self.check_sent(before, result, refusal, sent);
             }
-            5 | 6 => {
+            130..=179 => {
                 let kind = if rng.below(2) == 0 {
                     MessageKind::Text
                 } else {
@@ -890,7 +891,7 @@ impl Driver {
                     self.sending_compressed = !last && compressed;
                 }
             }
-            7 => {
+            180 => {
                 let codes = [1000, 1001, 3000, 4999, 1005, 999, 2999, 1015];
                 let code = CloseCode::from(codes[rng.below(codes.len())]);
                 let reason = &text[..len.min(130)];
@@ -919,10 +920,10 @@ impl Driver {
                 }
                 self.check_state();
             }
-            8 => self.conn.shrink_buffers(),
+            181..=189 => self.conn.shrink_buffers(),
             _ => {
-                // A partial write.
-                let n = rng.below(self.conn.pending_output_len() + 1);
+                // A partial write, as a socket with a small buffer makes.
+                let n = rng.below(self.conn.pending_output_len().min(4096) + 1);
                 self.consume(n);
             }
         }
@@ -1008,6 +1009,9 @@ pub fn frames_target(role: Role, data: &[u8]) {
         return;
     };
     let mut driver = Driver::new(conn, setup.limits, setup.min_compress);
+    // With the top bit of the actions byte, output is left queued (up to a bound), so
+    // that automatic Pongs pile up and replace each other.
+    driver.drain = setup.ops_seed & 0x80 == 0;
     run_pieces(&mut driver, rest, setup.split_seed, setup.ops_seed);
 }
 
