@@ -30,6 +30,19 @@ const MAX_UNDRAINED: usize = 256 * 1024;
 /// The largest message the driver sends itself.
 const MAX_OWN_SEND: usize = 20_000;
 
+/// The most local actions in one input.
+const MAX_ACTIONS: usize = 128;
+
+/// ASCII text to send, `MAX_OWN_SEND` bytes, made once.
+fn own_text() -> &'static str {
+    static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TEXT.get_or_init(|| {
+        (0..MAX_OWN_SEND)
+            .map(|i| char::from(b'a' + (i % 26) as u8))
+            .collect()
+    })
+}
+
 // ---------------------------------------------------------------------------------------
 // Randomness drawn from the input
 // ---------------------------------------------------------------------------------------
@@ -285,7 +298,9 @@ pub struct Wire {
     role: Role,
     deflate: bool,
     buf: Vec<u8>,
-    pub frames: Vec<Frame>,
+    /// How many frames were read, and the last one.
+    pub count: usize,
+    pub last: Option<Frame>,
     /// The data message being sent: whether it is text and compressed.
     in_message: Option<(bool, bool)>,
     /// An uncompressed text message's bytes so far, checked as UTF-8 at its end.
@@ -300,16 +315,18 @@ impl Wire {
             role,
             deflate,
             buf: Vec::new(),
-            frames: Vec::new(),
+            count: 0,
+            last: None,
             in_message: None,
             text: Vec::new(),
             close_sent: false,
         }
     }
 
-    /// Takes more bytes; checks every frame they complete.
-    pub fn push(&mut self, bytes: &[u8]) {
+    /// Takes more bytes; checks every frame they complete, and returns those frames.
+    pub fn push(&mut self, bytes: &[u8]) -> Vec<Frame> {
         self.buf.extend_from_slice(bytes);
+        let mut frames = Vec::new();
         let mut at = 0;
         loop {
             let header = FrameHeader::decode(&self.buf[at..]);
@@ -332,7 +349,7 @@ impl Wire {
                 wswire::frame::apply_mask(&mut payload, key, 0);
             }
             self.check(&header, &payload);
-            self.frames.push(Frame {
+            frames.push(Frame {
                 opcode: header.opcode,
                 fin: header.fin,
                 rsv: header.rsv,
@@ -342,6 +359,11 @@ impl Wire {
             at += total;
         }
         self.buf.drain(..at);
+        self.count += frames.len();
+        if let Some(last) = frames.last() {
+            self.last = Some(last.clone());
+        }
+        frames
     }
 
     /// Whether every byte taken so far belongs to a complete frame.
@@ -351,7 +373,8 @@ impl Wire {
 
     /// Forgets the last frame: an automatic Pong that the connection replaced.
     fn pop_pong(&mut self) -> Frame {
-        let frame = self.frames.pop().expect("a frame to replace");
+        let frame = self.last.take().expect("a frame to replace");
+        self.count -= 1;
         assert_eq!(frame.opcode, OpCode::Pong, "only a Pong may be replaced");
         frame
     }
@@ -489,6 +512,9 @@ pub struct Driver {
     max_piece: usize,
     /// Drain output after each step (false: leave it queued).
     pub drain: bool,
+    /// The thorough checks after a failure or Close were made (they copy the output, so
+    /// they run once; later calls get a cheap check).
+    final_checked: bool,
 }
 
 impl Driver {
@@ -517,6 +543,7 @@ impl Driver {
             error: None,
             max_piece: 0,
             drain: true,
+            final_checked: false,
         }
     }
 
@@ -558,9 +585,9 @@ impl Driver {
         assert_eq!(self.conn.transport(), transport);
     }
 
-    /// Reads new output into the wire; returns the frames added since `before` (that many
-    /// frames had been read) and whether the last unwritten Pong was replaced.
-    fn sync(&mut self, before: usize) -> (Vec<Frame>, bool) {
+    /// Reads new output into the wire; returns the frames added and whether the last
+    /// unwritten Pong was replaced.
+    fn sync(&mut self) -> (Vec<Frame>, bool) {
         let pending = self.conn.pending_output();
         let mut replaced = false;
         if let Some((start, bytes)) = &self.tail_pong {
@@ -585,14 +612,17 @@ impl Driver {
             self.checked,
             pending.len()
         );
-        self.wire.push(&pending[self.checked..]);
+        let mut new = self.wire.push(&pending[self.checked..]);
         assert!(
             self.wire.at_boundary(),
             "output ends inside a frame: {:02x?}",
             &pending[self.checked..]
         );
-        let first_new = before - usize::from(replaced);
-        let new: Vec<Frame> = self.wire.frames[first_new..].to_vec();
+        if replaced {
+            // The replacement is the first new frame (the Pong read before is gone).
+            assert!(!new.is_empty(), "a Pong was removed and none added");
+        }
+        new.shrink_to_fit();
         if let Some(last) = new.last() {
             self.tail_pong = (last.opcode == OpCode::Pong).then(|| {
                 let start = pending.len() - last.wire_len;
@@ -647,23 +677,30 @@ impl Driver {
     /// Takes events until the connection needs more input, has closed or has failed.
     pub fn poll_all(&mut self) {
         loop {
-            if self.error.is_some() {
-                self.check_failed_is_final();
+            if let Some(error) = &self.error {
+                if self.final_checked {
+                    let queued = self.conn.pending_output_len();
+                    assert_eq!(self.conn.poll_event().map(|_| ()), Err(error.clone()));
+                    assert_eq!(self.conn.pending_output_len(), queued);
+                } else {
+                    self.check_failed_is_final();
+                    self.final_checked = true;
+                }
                 return;
             }
-            let before = self.wire.frames.len();
             let close_sent_before = self.wire.close_sent;
             let result = self
                 .conn
                 .poll_event()
                 .map(|event| event.map(wswire::Event::into_owned));
-            let (new, replaced) = self.sync(before);
+            let (new, replaced) = self.sync();
             match result {
                 Ok(None) => {
                     assert!(new.is_empty() && !replaced, "Ok(None) queued {new:?}");
                     self.check_state();
-                    if self.expect == Expect::Closed {
+                    if self.expect == Expect::Closed && !self.final_checked {
                         self.check_closed_is_final();
+                        self.final_checked = true;
                     }
                     return;
                 }
@@ -734,7 +771,7 @@ impl Driver {
                         panic!("Ping not answered");
                     };
                     assert!(self.checked >= PONG_COALESCE_THRESHOLD, "Ping not answered");
-                    let last = self.wire.frames.last().expect("the Pong");
+                    let last = self.wire.last.as_ref().expect("the Pong");
                     assert_eq!(&last.payload, payload);
                     assert_eq!(last.wire_len, bytes.len());
                 } else {
@@ -829,38 +866,35 @@ impl Driver {
 
     /// One local action drawn from `rng`, with its result checked.
     pub fn act(&mut self, rng: &mut Rng) {
+        // Left undrained, large messages fill the output past 64 KiB.
+        let large = if self.drain { 1 } else { 4 };
         let len = match rng.below(8) {
-            0..=2 => rng.below(8),
-            3..=5 => rng.below(200),
-            6 => rng.below(2000),
-            _ => rng.below(MAX_OWN_SEND),
+            n if n < large => rng.below(MAX_OWN_SEND),
+            n if n < large + 2 => rng.below(8),
+            n if n < large + 4 => rng.below(200),
+            _ => rng.below(2000),
         };
-        let text: String = (0..len)
-            .map(|i| char::from(b'a' + (i % 26) as u8))
-            .collect();
+        let text = &own_text()[..len];
         let in_progress = self.sending.map(|_| UsageError::MessageInProgress);
         // Close and partial writes rarely, so that output can pile up before the end.
         match rng.below(200) {
             0..=49 => {
                 let payload = &text.as_bytes()[..len.min(125)];
-                let before = self.wire.frames.len();
                 let result = self.conn.send_ping(payload);
                 let sent = Sent::new(OpCode::Ping, true, false, payload);
-                self.check_sent(before, result, self.send_refusal(true), sent);
+                self.check_sent(result, self.send_refusal(true), sent);
             }
             50..=99 => {
-                let before = self.wire.frames.len();
-                let result = self.conn.send_text(&text);
+                let result = self.conn.send_text(text);
                 let refusal = self.send_refusal(false).or(in_progress);
                 let sent = Sent::new(OpCode::Text, true, self.compresses(len), text.as_bytes());
-                self.check_sent(before, result, refusal, sent);
+                self.check_sent(result, refusal, sent);
             }
             100..=129 => {
-                let before = self.wire.frames.len();
                 let result = self.conn.send_binary_uncompressed(text.as_bytes());
                 let refusal = self.send_refusal(false).or(in_progress);
                 let sent = Sent::new(OpCode::Binary, true, false, text.as_bytes());
-                self.check_sent(before, result, refusal, sent);
+                self.check_sent(result, refusal, sent);
             }
             130..=179 => {
                 let kind = if rng.below(2) == 0 {
@@ -879,13 +913,12 @@ impl Driver {
                 // its first frame only.
                 let rsv1 = opcode != OpCode::Continuation && self.compresses(usize::MAX);
                 let compressed = self.sending_compressed || rsv1;
-                let before = self.wire.frames.len();
                 let result = self.conn.send_fragment(kind, text.as_bytes(), last);
                 let refusal = self.send_refusal(false).or(mismatch);
                 let ok = result.is_ok();
                 let mut sent = Sent::new(opcode, last, rsv1, text.as_bytes());
                 sent.compressed = compressed;
-                self.check_sent(before, result, refusal, sent);
+                self.check_sent(result, refusal, sent);
                 if ok {
                     self.sending = (!last).then_some(kind);
                     self.sending_compressed = !last && compressed;
@@ -895,7 +928,6 @@ impl Driver {
                 let codes = [1000, 1001, 3000, 4999, 1005, 999, 2999, 1015];
                 let code = CloseCode::from(codes[rng.below(codes.len())]);
                 let reason = &text[..len.min(130)];
-                let before = self.wire.frames.len();
                 let result = self.conn.close(code, reason);
                 let refusal = self.send_refusal(false).or_else(|| {
                     if !code.is_valid_on_wire() {
@@ -910,7 +942,6 @@ impl Driver {
                 let mut payload = code.as_u16().to_be_bytes().to_vec();
                 payload.extend_from_slice(reason.as_bytes());
                 self.check_sent(
-                    before,
                     result,
                     refusal,
                     Sent::new(OpCode::Close, true, false, &payload),
@@ -935,13 +966,12 @@ impl Driver {
     /// queued (none if refused).
     fn check_sent(
         &mut self,
-        before: usize,
         result: Result<(), UsageError>,
         refusal: Option<UsageError>,
         sent: Sent<'_>,
     ) {
         assert_eq!(result.err(), refusal, "sending {:?}", sent.opcode);
-        let (new, replaced) = self.sync(before);
+        let (new, replaced) = self.sync();
         assert!(!replaced);
         if refusal.is_some() {
             assert!(new.is_empty(), "refused send queued {new:?}");
@@ -955,11 +985,6 @@ impl Driver {
         if !sent.compressed {
             assert_eq!(frame.payload, sent.payload, "{:?} payload", sent.opcode);
         }
-    }
-
-    /// Everything the connection queued since the driver started, as the wire saw it.
-    pub fn output_frames(&self) -> &[Frame] {
-        &self.wire.frames
     }
 }
 
@@ -989,12 +1014,13 @@ impl<'a> Sent<'a> {
 /// chooses between pieces.
 pub fn run_pieces(driver: &mut Driver, data: &[u8], split_seed: u8, ops_seed: u8) {
     let mut rng = Rng::new(u64::from(ops_seed) << 8 | 0x5A);
+    // Enough actions to fill the output past 64 KiB, few enough to keep inputs fast.
+    let mut budget = if ops_seed == 0 { 0 } else { MAX_ACTIONS };
     for piece in pieces(data, split_seed) {
         driver.receive(piece);
-        if ops_seed != 0 {
-            while rng.below(3) == 0 {
-                driver.act(&mut rng);
-            }
+        while budget > 0 && rng.below(3) == 0 {
+            driver.act(&mut rng);
+            budget -= 1;
         }
     }
     driver.poll_all();
