@@ -100,6 +100,15 @@ for name, frames, deflate in FRAMES:
         s[3] = 1
         write("split_invariance", f"{name}-{setup_name}-client", bytes(s) + client_bytes)
 
+# frame_header_diff: the frames alone, masked and not (a header is at most 14 bytes; the
+# rest lets a seed hold the next header too).
+for name, frames, _ in FRAMES:
+    for suffix, mask in (("unmasked", None), ("masked", MASK)):
+        data = b"".join(frame(b0, p, mask) for b0, p in frames)
+        write("frame_header_diff", f"{name}-{suffix}", data[:32])
+write("frame_header_diff", "len64-top-bit", bytes([0x82, 0x7F, 0x80]) + bytes(7))
+write("frame_header_diff", "len64-masked", bytes([0x82, 0xFF, 0, 0, 0, 0, 0, 1, 0, 0, 1, 2, 3, 4]))
+
 # Pings by the hundred while output is left queued (byte 3's top bit) and the driver sends
 # large messages: the automatic Pongs pile up past 64 KiB and replace each other.
 FLOOD = [(0x89, bytes([i % 256, 1, 2])) for i in range(500)]
