@@ -30,6 +30,22 @@ fn echo_in_one_read(wire: &[u8]) -> (Result<Vec<OwnedEvent>, ProtocolError>, Vec
     (result, conn.pending_output().to_vec())
 }
 
+/// The output starts with the echo of "Hello", then a Close frame carrying `code`.
+fn assert_hello_then_close(out: &[u8], code: u16) {
+    assert_eq!(
+        out[..7],
+        [0x81, 0x05, b'H', b'e', b'l', b'l', b'o'],
+        "{}",
+        hex(out)
+    );
+    assert_eq!(
+        (out[7], &out[9..11]),
+        (0x88, &code.to_be_bytes()[..]),
+        "{}",
+        hex(out)
+    );
+}
+
 // RFC 6455 §7.1.7 and §5.2: the text is echoed before the 1002 Close the reserved opcode
 // of the next frame causes.
 #[test]
@@ -40,18 +56,7 @@ fn echo_precedes_close_for_a_reserved_opcode() {
         matches!(result, Err(ProtocolError::InvalidFrame(_))),
         "{result:?}"
     );
-    assert_eq!(
-        out[..7],
-        [0x81, 0x05, b'H', b'e', b'l', b'l', b'o'],
-        "{}",
-        hex(&out)
-    );
-    assert_eq!(
-        (out[7], &out[9..11]),
-        (0x88, &[0x03, 0xea][..]),
-        "{}",
-        hex(&out)
-    );
+    assert_hello_then_close(&out, 1002);
 }
 
 // RFC 6455 §8.1: the same with invalid UTF-8 in the second message (1007).
@@ -64,18 +69,7 @@ fn echo_precedes_close_for_invalid_utf8() {
     .concat();
     let (result, out) = echo_in_one_read(&wire);
     assert_eq!(result, Err(ProtocolError::InvalidUtf8));
-    assert_eq!(
-        out[..7],
-        [0x81, 0x05, b'H', b'e', b'l', b'l', b'o'],
-        "{}",
-        hex(&out)
-    );
-    assert_eq!(
-        (out[7], &out[9..11]),
-        (0x88, &[0x03, 0xef][..]),
-        "{}",
-        hex(&out)
-    );
+    assert_hello_then_close(&out, 1007);
 }
 
 // Pongs, echoes and the failure's Close come out in the order of the frames that caused
