@@ -298,8 +298,7 @@ pub struct Wire {
     role: Role,
     deflate: bool,
     buf: Vec<u8>,
-    /// How many frames were read, and the last one.
-    pub count: usize,
+    /// The last frame read.
     pub last: Option<Frame>,
     /// The data message being sent: whether it is text and compressed.
     in_message: Option<(bool, bool)>,
@@ -315,7 +314,6 @@ impl Wire {
             role,
             deflate,
             buf: Vec::new(),
-            count: 0,
             last: None,
             in_message: None,
             text: Vec::new(),
@@ -359,7 +357,6 @@ impl Wire {
             at += total;
         }
         self.buf.drain(..at);
-        self.count += frames.len();
         if let Some(last) = frames.last() {
             self.last = Some(last.clone());
         }
@@ -372,11 +369,9 @@ impl Wire {
     }
 
     /// Forgets the last frame: an automatic Pong that the connection replaced.
-    fn pop_pong(&mut self) -> Frame {
+    fn pop_pong(&mut self) {
         let frame = self.last.take().expect("a frame to replace");
-        self.count -= 1;
         assert_eq!(frame.opcode, OpCode::Pong, "only a Pong may be replaced");
-        frame
     }
 
     fn check(&mut self, header: &FrameHeader, payload: &[u8]) {
@@ -612,7 +607,7 @@ impl Driver {
             self.checked,
             pending.len()
         );
-        let mut new = self.wire.push(&pending[self.checked..]);
+        let new = self.wire.push(&pending[self.checked..]);
         assert!(
             self.wire.at_boundary(),
             "output ends inside a frame: {:02x?}",
@@ -622,14 +617,11 @@ impl Driver {
             // The replacement is the first new frame (the Pong read before is gone).
             assert!(!new.is_empty(), "a Pong was removed and none added");
         }
-        new.shrink_to_fit();
         if let Some(last) = new.last() {
             self.tail_pong = (last.opcode == OpCode::Pong).then(|| {
                 let start = pending.len() - last.wire_len;
                 (start, pending[start..].to_vec())
             });
-        } else if replaced {
-            self.tail_pong = None;
         }
         self.checked = pending.len();
         (new, replaced)
