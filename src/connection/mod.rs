@@ -17,19 +17,19 @@
 
 mod config;
 mod event;
-mod reader;
+mod receive;
 mod writer;
 
 pub use config::{Config, Delivery};
 pub use event::{Event, MessageKind, OwnedEvent};
 
 use crate::buffer::MIN_READ;
-use crate::close::{CloseCode, ClosePayloadError, MAX_CLOSE_REASON, parse_close_payload};
+use crate::close::{CloseCode, ClosePayloadError, MAX_CLOSE_REASON};
 use crate::deflate::{DeflateConfig, DeflateParams, Deflater, Inflater};
 use crate::error::{ProtocolError, UsageError};
 use crate::frame::{EncodedHeader, MAX_CONTROL_PAYLOAD, OpCode};
 use crate::keys::KeySource;
-use reader::{Reader, Ready, Source};
+use receive::Receiver;
 use writer::Writer;
 
 /// Which end of the connection this is.
@@ -111,7 +111,7 @@ pub struct Connection {
     role: Role,
     config: Config,
     state: State,
-    reader: Reader,
+    receiver: Receiver,
     writer: Writer,
     /// The fragmented message being sent, if one is: its kind and whether it is
     /// compressed.
@@ -137,7 +137,7 @@ impl Connection {
             role,
             config,
             state: State::Open,
-            reader: Reader::default(),
+            receiver: Receiver::default(),
             writer: Writer::new(keys),
             sending: None,
             protocol: None,
@@ -196,7 +196,8 @@ impl Connection {
             own_no_takeover,
             config.min_compress_size,
         ));
-        self.reader.enable_inflate(Inflater::new(peer_no_takeover));
+        self.receiver
+            .enable_inflate(Inflater::new(peer_no_takeover));
         self.deflate = Some(params);
         Ok(self)
     }
@@ -256,7 +257,7 @@ impl Connection {
     /// failed are dropped.
     pub fn receive(&mut self, bytes: &[u8]) {
         if self.accepts_input() {
-            self.reader.input.extend(bytes);
+            self.receiver.receive(bytes);
         }
     }
 
@@ -266,11 +267,7 @@ impl Connection {
     /// The space is at least 16 KiB, and larger while a large frame is arriving, so that
     /// one read can take in as much as the transport has.
     pub fn input_buffer(&mut self) -> &mut [u8] {
-        let missing = self.reader.frame_bytes_missing();
-        let want = usize::try_from(missing)
-            .unwrap_or(usize::MAX)
-            .clamp(MIN_READ, 1 << 20);
-        self.reader.input.space(want)
+        self.receiver.input_space(MIN_READ, 1 << 20)
     }
 
     /// Marks the first `n` bytes of [`input_buffer`](Self::input_buffer) as received.
@@ -278,9 +275,9 @@ impl Connection {
     /// # Panics
     /// If `n` exceeds the length of the slice `input_buffer` returned.
     pub fn commit_input(&mut self, n: usize) {
-        self.reader.input.commit(n);
+        self.receiver.commit(n);
         if !self.accepts_input() {
-            self.reader.input.consume(self.reader.input.len());
+            self.receiver.discard_input();
         }
     }
 
@@ -301,46 +298,42 @@ impl Connection {
             State::Closed => return Ok(None),
             State::Open | State::CloseSent => {}
         }
-        let ready = match self.reader.advance(self.role, &self.config) {
-            Ok(Some(ready)) => ready,
+        // Split the borrows: the event borrows the receiver; answers and failures touch the
+        // writer and the state.
+        let Self {
+            receiver,
+            writer,
+            state,
+            role,
+            config,
+            ..
+        } = self;
+        let event = match receiver.advance(*role, config) {
+            Ok(Some(ready)) => receiver.event(ready),
             Ok(None) => return Ok(None),
-            Err(e) => return Err(self.fail(e)),
+            Err(e) => Err(e),
         };
-        match &ready {
+        let event = match event {
+            Ok(event) => event,
+            Err(e) => return Err(fail(writer, state, e)),
+        };
+        match event {
             // RFC 6455 §5.5.2: a Ping gets a Pong "unless it already received a Close
             // frame"; having sent one does not excuse it (only data frames must stop).
-            Ready::Ping(range) if self.config.auto_pong => {
-                self.writer
-                    .auto_pong(&self.reader.input.raw()[range.clone()]);
-            }
-            Ready::Close(range) => {
-                let code = match parse_close_payload(&self.reader.input.raw()[range.clone()]) {
-                    Ok(parsed) => parsed.map(|(code, _)| code),
-                    Err(e) => return Err(self.fail(e.into())),
-                };
-                if self.state == State::Open {
-                    // RFC 6455 §5.5.1: reply with a Close, "typically" echoing the code.
-                    self.writer.close(code, "");
+            Event::Ping(payload) if config.auto_pong => writer.auto_pong(payload),
+            Event::Close { code, .. } => {
+                if *state == State::Open {
+                    // RFC 6455 §5.5.1: reply with a Close, "typically" echoing the code; an
+                    // empty Close (reported as 1005, which never appears on the wire) gets
+                    // an empty one.
+                    let echo = (code != CloseCode::NO_STATUS).then_some(code);
+                    writer.close(echo, "");
                 }
-                self.state = State::Closed;
+                *state = State::Closed;
             }
             _ => {}
         }
-        // Split the borrows: the event borrows the reader, a failure touches the rest.
-        let Self {
-            reader,
-            writer,
-            state,
-            ..
-        } = self;
-        match event(reader, ready) {
-            Ok(event) => Ok(Some(event)),
-            Err(e) => Err(fail(writer, state, e)),
-        }
-    }
-
-    fn fail(&mut self, error: ProtocolError) -> ProtocolError {
-        fail(&mut self.writer, &mut self.state, error)
+        Ok(Some(event))
     }
 
     // ---- output ----
@@ -518,7 +511,7 @@ impl Connection {
     /// takeover lets go between messages (they are re-created on the next message); with
     /// context takeover they hold the history both ends rely on and stay.
     pub fn shrink_buffers(&mut self) {
-        self.reader.shrink();
+        self.receiver.shrink();
         self.writer.output.shrink();
         if self.sending.is_none() {
             if let Some(deflater) = &mut self.writer.deflater {
@@ -529,9 +522,7 @@ impl Connection {
 
     /// Bytes of heap the connection's buffers hold (capacity, not length).
     pub fn buffer_capacity(&self) -> usize {
-        self.reader.input.capacity()
-            + self.reader.message_buf.capacity()
-            + self.writer.output.capacity()
+        self.receiver.capacity() + self.writer.output.capacity()
     }
 }
 
@@ -549,49 +540,6 @@ fn fail(writer: &mut Writer, state: &mut State, error: ProtocolError) -> Protoco
     }
     *state = State::Failed(error.clone());
     error
-}
-
-/// Borrows the payload of a ready item as an event, validating text.
-fn event(reader: &Reader, ready: Ready) -> Result<Event<'_>, ProtocolError> {
-    let text = |source: &Source| {
-        std::str::from_utf8(reader.bytes(source)).map_err(|_| ProtocolError::InvalidUtf8)
-    };
-    Ok(match ready {
-        Ready::Message {
-            kind: MessageKind::Text,
-            source,
-        } => Event::Text(text(&source)?),
-        Ready::Message {
-            kind: MessageKind::Binary,
-            source,
-        } => Event::Binary(reader.bytes(&source)),
-        Ready::Chunk {
-            kind: MessageKind::Text,
-            source,
-            last,
-        } => Event::TextChunk {
-            data: text(&source)?,
-            last,
-        },
-        Ready::Chunk {
-            kind: MessageKind::Binary,
-            source,
-            last,
-        } => Event::BinaryChunk {
-            data: reader.bytes(&source),
-            last,
-        },
-        Ready::Ping(range) => Event::Ping(&reader.input.raw()[range]),
-        Ready::Pong(range) => Event::Pong(&reader.input.raw()[range]),
-        Ready::Close(range) => match parse_close_payload(&reader.input.raw()[range]) {
-            Ok(Some((code, reason))) => Event::Close { code, reason },
-            Ok(None) => Event::Close {
-                code: CloseCode::NO_STATUS,
-                reason: "",
-            },
-            Err(e) => return Err(e.into()),
-        },
-    })
 }
 
 impl From<ClosePayloadError> for ProtocolError {

@@ -1,0 +1,542 @@
+//! Messages out of frames: reassembly, UTF-8, inflation and chunked delivery.
+//!
+//! Theory of operation. The assembler sits on the frame decoder and turns the payload of
+//! data frames into messages. What a message needs depends on how it arrives and how it is
+//! delivered, and that is decided once, from its first frame, into one [`Assembly`] state:
+//!
+//! - `InPlace`: whole-message delivery of a message that is one frame. Its payload stays in
+//!   the input buffer until the frame is complete and the event borrows it there: no copy.
+//! - `Collecting`: whole-message delivery of a fragmented message. Each frame's payload is
+//!   appended to the message buffer as it arrives.
+//! - `Streaming`: chunked delivery. Whatever payload has arrived is reported at once and
+//!   consumed, so memory stays constant whatever the message size. Text chunks end on a
+//!   character boundary: a character cut by the end of the input waits in the input buffer
+//!   for its other bytes; one cut by the end of a frame waits in a [`SplitChar`].
+//! - `Inflating`: a message compressed by permessage-deflate, in either delivery mode. Its
+//!   payload is inflated into the message buffer as it arrives, never past the message size
+//!   limit (RFC 7692 §8.1 warns of decompression bombs).
+//!
+//! Text is checked as it arrives (fail-fast, see [`crate::utf8`]) and validated whole when
+//! the event borrows it; only the part that arrived before the message was complete is
+//! looked at twice.
+
+use crate::connection::config::{Config, Delivery};
+use crate::connection::event::MessageKind;
+use crate::deflate::{INFLATE_STEP, Inflated, Inflater};
+use crate::error::ProtocolError;
+use crate::frame::{FrameHeader, OpCode, RSV1};
+use crate::utf8::{self, Completion, SplitChar};
+
+use super::decoder::FrameDecoder;
+use super::{Ready, Source, Step};
+
+/// The data message being received.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Assembly {
+    /// Between messages.
+    Idle,
+    /// One frame, delivered whole from the input buffer. `validated`: payload bytes known
+    /// to be valid text.
+    InPlace { kind: MessageKind, validated: usize },
+    /// Frames appended to the message buffer. `size`: payload bytes announced so far.
+    Collecting {
+        kind: MessageKind,
+        size: u64,
+        validated: usize,
+    },
+    /// Reported as it arrives.
+    Streaming { kind: MessageKind, size: u64 },
+    /// Compressed, inflated into the message buffer. `inflated`: bytes inflated so far,
+    /// counted against the message size limit; `validated`: bytes of the buffer known to
+    /// be valid text.
+    Inflating {
+        kind: MessageKind,
+        inflated: u64,
+        validated: usize,
+    },
+}
+
+#[derive(Debug)]
+pub(crate) struct Assembler {
+    state: Assembly,
+    /// Reassembled or inflated message data.
+    buf: Vec<u8>,
+    /// Bytes at the front of `buf` already reported; dropped at the next step.
+    reported: usize,
+    split: SplitChar,
+    /// Present when permessage-deflate was negotiated.
+    inflater: Option<Inflater>,
+}
+
+impl Default for Assembler {
+    fn default() -> Self {
+        Self {
+            state: Assembly::Idle,
+            buf: Vec::new(),
+            reported: 0,
+            split: SplitChar::default(),
+            inflater: None,
+        }
+    }
+}
+
+impl Assembler {
+    pub(crate) fn enable_inflate(&mut self, inflater: Inflater) {
+        self.inflater = Some(inflater);
+    }
+
+    pub(crate) fn inflates(&self) -> bool {
+        self.inflater.is_some()
+    }
+
+    /// Drops what the last event reported.
+    #[inline]
+    pub(crate) fn release_reported(&mut self) {
+        if self.reported > 0 {
+            self.buf.drain(..self.reported);
+            self.reported = 0;
+        }
+    }
+
+    /// The bytes a [`Source`] names, other than the input buffer's.
+    pub(crate) fn bytes(&self, source: &Source) -> &[u8] {
+        match source {
+            Source::MessageBuf { len } => &self.buf[..*len],
+            Source::SplitChar => self.split.as_str().as_bytes(),
+            Source::Input(_) => &[],
+        }
+    }
+
+    /// Checks a data frame's header against the message in progress and the limits, and
+    /// starts or continues the message. The header's mask and reserved bits are checked.
+    pub(crate) fn begin_frame(
+        &mut self,
+        header: &FrameHeader,
+        config: &Config,
+    ) -> Result<(), ProtocolError> {
+        if header.payload_len > config.max_frame_size as u64 {
+            return Err(ProtocolError::FrameTooLarge {
+                len: header.payload_len,
+                max: config.max_frame_size,
+            });
+        }
+        let too_large = |size: u64| size > config.max_message_size as u64;
+        let kind = match header.opcode {
+            OpCode::Text => MessageKind::Text,
+            OpCode::Binary => MessageKind::Binary,
+            // RFC 6455 §5.4: fragments of one message are not interleaved with another's.
+            _ => {
+                return match &mut self.state {
+                    Assembly::Idle => Err(ProtocolError::UnexpectedContinuation),
+                    Assembly::Collecting { size, .. } | Assembly::Streaming { size, .. } => {
+                        // Checked before a byte of the payload is buffered (RFC 6455 §10.4).
+                        *size = size.saturating_add(header.payload_len);
+                        if too_large(*size) {
+                            return Err(ProtocolError::MessageTooLarge {
+                                max: config.max_message_size,
+                            });
+                        }
+                        Ok(())
+                    }
+                    // Held to the limit as it inflates: its wire size says nothing of its
+                    // real size.
+                    Assembly::Inflating { .. } => Ok(()),
+                    // A single-frame message ends with its frame.
+                    Assembly::InPlace { .. } => Err(ProtocolError::UnexpectedContinuation),
+                };
+            }
+        };
+        if self.state != Assembly::Idle {
+            return Err(ProtocolError::ExpectedContinuation);
+        }
+        let size = header.payload_len;
+        let compressed = header.rsv & RSV1 != 0;
+        if !compressed && too_large(size) {
+            return Err(ProtocolError::MessageTooLarge {
+                max: config.max_message_size,
+            });
+        }
+        self.split.clear();
+        self.state = if compressed {
+            Assembly::Inflating {
+                kind,
+                inflated: 0,
+                validated: 0,
+            }
+        } else if config.delivery == Delivery::Chunks {
+            Assembly::Streaming { kind, size }
+        } else if header.fin {
+            Assembly::InPlace { kind, validated: 0 }
+        } else {
+            Assembly::Collecting {
+                kind,
+                size,
+                validated: 0,
+            }
+        };
+        Ok(())
+    }
+
+    /// Works through the payload of the current data frame that has arrived.
+    #[inline]
+    pub(crate) fn step(
+        &mut self,
+        decoder: &mut FrameDecoder,
+        config: &Config,
+    ) -> Result<Step, ProtocolError> {
+        match self.state {
+            Assembly::InPlace { kind, validated } => self.in_place(decoder, kind, validated),
+            Assembly::Collecting {
+                kind, validated, ..
+            } => self.collecting(decoder, kind, validated, config),
+            Assembly::Streaming { kind, .. } => self.streaming(decoder, kind),
+            Assembly::Inflating {
+                kind,
+                inflated,
+                validated,
+            } => self.inflating(decoder, kind, inflated, validated, config),
+            // A data frame always belongs to a message: `begin_frame` saw to it.
+            Assembly::Idle => Ok(Step::NeedInput),
+        }
+    }
+
+    #[inline]
+    fn in_place(
+        &mut self,
+        decoder: &mut FrameDecoder,
+        kind: MessageKind,
+        validated: usize,
+    ) -> Result<Step, ProtocolError> {
+        let arrived = decoder.arrived();
+        if !arrived.complete {
+            if kind == MessageKind::Text {
+                // Checked now to fail fast; the event validates the whole again.
+                let more = utf8::valid_prefix(&decoder.payload()[validated..arrived.len])?;
+                self.state = Assembly::InPlace {
+                    kind,
+                    validated: validated + more,
+                };
+            }
+            return Ok(Step::NeedInput);
+        }
+        let range = decoder.payload_range(arrived.len);
+        decoder.consume(arrived.len);
+        self.state = Assembly::Idle;
+        Ok(Step::Deliver(Ready::Message {
+            kind,
+            source: Source::Input(range),
+        }))
+    }
+
+    fn collecting(
+        &mut self,
+        decoder: &mut FrameDecoder,
+        kind: MessageKind,
+        validated: usize,
+        config: &Config,
+    ) -> Result<Step, ProtocolError> {
+        let arrived = decoder.arrived();
+        let fin = decoder.frame().is_some_and(|f| f.fin);
+        grow(&mut self.buf, arrived.len, config.max_message_size);
+        self.buf
+            .extend_from_slice(&decoder.payload()[..arrived.len]);
+        let frame_done = decoder.consume(arrived.len);
+        if frame_done && fin {
+            self.state = Assembly::Idle;
+            self.reported = self.buf.len();
+            return Ok(Step::Deliver(Ready::Message {
+                kind,
+                source: Source::MessageBuf { len: self.reported },
+            }));
+        }
+        if kind == MessageKind::Text {
+            let more = utf8::valid_prefix(&self.buf[validated..])?;
+            if let Assembly::Collecting { validated, .. } = &mut self.state {
+                *validated += more;
+            }
+        }
+        Ok(if frame_done {
+            Step::Continue
+        } else {
+            Step::NeedInput
+        })
+    }
+
+    fn streaming(
+        &mut self,
+        decoder: &mut FrameDecoder,
+        kind: MessageKind,
+    ) -> Result<Step, ProtocolError> {
+        let arrived = decoder.arrived();
+        let fin = decoder.frame().is_some_and(|f| f.fin);
+        let (len, complete) = (arrived.len, arrived.complete);
+        let start = decoder.payload_range(0).start;
+        if kind == MessageKind::Binary {
+            if len == 0 && !(complete && fin) {
+                return Ok(if complete && decoder.consume(0) {
+                    Step::Continue
+                } else {
+                    Step::NeedInput
+                });
+            }
+            let last = decoder.consume(len) && fin;
+            if last {
+                self.state = Assembly::Idle;
+            }
+            return Ok(Step::Deliver(Ready::Chunk {
+                kind,
+                source: Source::Input(start..start + len),
+                last,
+            }));
+        }
+        if self.split.is_pending() {
+            // A character began in an earlier frame: finish it from this one.
+            return match self.split.complete(&decoder.payload()[..len])? {
+                Completion::Complete(used) => {
+                    let last = decoder.consume(used) && fin;
+                    if last {
+                        self.state = Assembly::Idle;
+                    }
+                    Ok(Step::Deliver(Ready::Chunk {
+                        kind,
+                        source: Source::SplitChar,
+                        last,
+                    }))
+                }
+                Completion::Incomplete if complete && fin => Err(ProtocolError::InvalidUtf8),
+                // The bytes live in the split character now.
+                Completion::Incomplete => Ok(if decoder.consume(len) {
+                    Step::Continue
+                } else {
+                    Step::NeedInput
+                }),
+            };
+        }
+        let payload = &decoder.payload()[..len];
+        // The event validates what is delivered; the held-back start of a character is
+        // checked here, so that a sequence already impossible fails now.
+        let deliverable = len - incomplete_tail(payload)?;
+        if complete && deliverable < len {
+            if fin {
+                return Err(ProtocolError::InvalidUtf8);
+            }
+            // Its remaining bytes are in the next frame.
+            self.split.hold(&payload[deliverable..]);
+        }
+        if deliverable == 0 && !(complete && fin) {
+            return Ok(if complete && decoder.consume(len) {
+                Step::Continue
+            } else {
+                Step::NeedInput
+            });
+        }
+        let last = decoder.consume(if complete { len } else { deliverable }) && fin;
+        if last {
+            self.state = Assembly::Idle;
+        }
+        Ok(Step::Deliver(Ready::Chunk {
+            kind,
+            source: Source::Input(start..start + deliverable),
+            last,
+        }))
+    }
+
+    /// A frame of a compressed message (RFC 7692 §7.2.2): its payload is inflated as it
+    /// arrives into the message buffer, never past the message size limit (plus one byte,
+    /// to tell that the limit was passed), so a small message that would inflate to
+    /// gigabytes fails with 1009 having used at most the limit. Streaming, at most about
+    /// `INFLATE_STEP` bytes are inflated per event.
+    fn inflating(
+        &mut self,
+        decoder: &mut FrameDecoder,
+        kind: MessageKind,
+        inflated: u64,
+        validated: usize,
+        config: &Config,
+    ) -> Result<Step, ProtocolError> {
+        let arrived = decoder.arrived();
+        let fin = decoder.frame().is_some_and(|f| f.fin);
+        // RSV1 is refused unless inflating was enabled.
+        let inflater = self
+            .inflater
+            .as_mut()
+            .ok_or(ProtocolError::ReservedBits(RSV1))?;
+        let streaming = config.delivery == Delivery::Chunks;
+        let max = config.max_message_size;
+        let before = self.buf.len();
+        let cap = if streaming {
+            before + INFLATE_STEP
+        } else {
+            max.saturating_add(1)
+        };
+        let text = kind == MessageKind::Text;
+        // Bytes this message may still inflate to.
+        let allowed = max.saturating_sub(usize::try_from(inflated).unwrap_or(max));
+        let fault =
+            |buf: &[u8], error| first_fault(buf, text, validated, before, allowed, max, error);
+        let input = &decoder.payload()[..arrived.len];
+        let (taken, how) = match inflater.inflate(input, &mut self.buf, cap) {
+            Ok(done) => done,
+            Err(_) => return Err(fault(&self.buf, ProtocolError::InvalidCompressedData)),
+        };
+        // With output still pending in the inflater the frame stays open, even when all
+        // its payload has been taken.
+        let frame_done = arrived.complete && taken == arrived.len && how != Inflated::OutputFull;
+        let message_ends = frame_done && fin;
+        if message_ends {
+            // RFC 7692 §7.2.2: append 00 00 ff ff and inflate that too; it completes at
+            // most the last few symbols, and must leave the stream on a block boundary.
+            let tail_cap = if streaming {
+                self.buf.len() + 1024
+            } else {
+                cap
+            };
+            let error = match inflater.finish_message(&mut self.buf, tail_cap) {
+                Ok(Inflated::OutputFull) => Some(ProtocolError::MessageTooLarge { max }),
+                Ok(_) => None,
+                Err(_) => Some(ProtocolError::InvalidCompressedData),
+            };
+            if let Some(error) = error {
+                return Err(fault(&self.buf, error));
+            }
+        }
+        let produced = self.buf.len() - before;
+        if produced > allowed {
+            return Err(fault(&self.buf, ProtocolError::MessageTooLarge { max }));
+        }
+        decoder.take(taken);
+        if frame_done {
+            decoder.end_frame();
+        }
+        let inflated = inflated + produced as u64;
+        let more_now = if frame_done || how == Inflated::OutputFull {
+            Step::Continue
+        } else {
+            Step::NeedInput
+        };
+        if !streaming {
+            if message_ends {
+                self.state = Assembly::Idle;
+                self.reported = self.buf.len();
+                return Ok(Step::Deliver(Ready::Message {
+                    kind,
+                    source: Source::MessageBuf { len: self.reported },
+                }));
+            }
+            let validated = if text {
+                validated + utf8::valid_prefix(&self.buf[validated..])?
+            } else {
+                validated
+            };
+            self.state = Assembly::Inflating {
+                kind,
+                inflated,
+                validated,
+            };
+            return Ok(more_now);
+        }
+        self.state = Assembly::Inflating {
+            kind,
+            inflated,
+            validated: 0,
+        };
+        let pending = if text { incomplete_tail(&self.buf)? } else { 0 };
+        if message_ends && pending > 0 {
+            return Err(ProtocolError::InvalidUtf8);
+        }
+        let deliverable = self.buf.len() - pending;
+        if deliverable == 0 && !message_ends {
+            return Ok(more_now);
+        }
+        if message_ends {
+            self.state = Assembly::Idle;
+        }
+        self.reported = deliverable;
+        Ok(Step::Deliver(Ready::Chunk {
+            kind,
+            source: Source::MessageBuf { len: deliverable },
+            last: message_ends,
+        }))
+    }
+
+    /// Releases memory a connection about to idle does not need: the message buffer once
+    /// no message is in progress, and a decompression context the next message will not
+    /// use.
+    pub(crate) fn shrink(&mut self) {
+        if self.state == Assembly::Idle {
+            if self.reported == self.buf.len() {
+                self.buf = Vec::new();
+                self.reported = 0;
+            }
+            if let Some(inflater) = &mut self.inflater {
+                inflater.release();
+            }
+        }
+    }
+
+    pub(crate) fn capacity(&self) -> usize {
+        self.buf.capacity()
+    }
+}
+
+/// Makes room for `additional` more bytes of a message limited to `limit` bytes: growth is
+/// geometric (amortized O(1) per byte however small the frames) but by half, not double,
+/// and never past the limit, so a message's buffer stays about its size.
+fn grow(buf: &mut Vec<u8>, additional: usize, limit: usize) {
+    let needed = buf.len() + additional;
+    if needed <= buf.capacity() {
+        return;
+    }
+    let target = (buf.capacity() + buf.capacity() / 2).min(limit).max(needed);
+    buf.reserve_exact(target - buf.len());
+}
+
+/// How many bytes at the end of `text` are the valid start of a character still arriving
+/// (0 to 3). Fails if those bytes already cannot start a character. The bytes before them
+/// are not looked at: the event validates them.
+fn incomplete_tail(text: &[u8]) -> Result<usize, ProtocolError> {
+    let len = text.len();
+    let mut start = len;
+    // Step back over at most three continuation bytes to the lead byte.
+    while start > 0 && len - start < 4 {
+        start -= 1;
+        if text[start] & 0xC0 != 0x80 {
+            break;
+        }
+    }
+    let tail = &text[start..];
+    match utf8::valid_prefix(tail) {
+        Ok(valid) if valid == tail.len() => Ok(0),
+        Ok(0) => Ok(tail.len()),
+        // Continuation bytes with no lead byte within reach: the event's validation of
+        // the whole reports it.
+        _ if start + 4 == len && text[start] & 0xC0 == 0x80 => Ok(0),
+        _ => Err(ProtocolError::InvalidUtf8),
+    }
+}
+
+/// The error a compressed step ends with when something failed in it: the first fault in
+/// the order of the message's bytes, so that the error does not depend on how the input
+/// was cut (fed whole, one inflate call may produce invalid text, pass the size limit and
+/// reach a broken deflate stream; fed in pieces, each fault shows in its own step). That
+/// is invalid text within the `allowed` bytes produced since `before`, then the size limit,
+/// then `error`. `validated`: the bytes at the front of `buf` already known valid.
+fn first_fault(
+    buf: &[u8],
+    text: bool,
+    validated: usize,
+    before: usize,
+    allowed: usize,
+    max: usize,
+    error: ProtocolError,
+) -> ProtocolError {
+    let produced = buf.len() - before;
+    let within = &buf[validated.min(before)..before + produced.min(allowed)];
+    if text && utf8::valid_prefix(within).is_err() {
+        return ProtocolError::InvalidUtf8;
+    }
+    if produced > allowed {
+        return ProtocolError::MessageTooLarge { max };
+    }
+    error
+}

@@ -1,0 +1,248 @@
+//! The receiving half: bytes from the transport in, events out.
+//!
+//! Theory of operation. Two layers, each with its own small state: the [`FrameDecoder`]
+//! reads frame headers and unmasks payloads in place as they arrive; the [`Assembler`]
+//! turns data frames into messages (see its module for the four ways a message is
+//! assembled). Control frames (at most 125 bytes, RFC 6455 §5.5) are reported once whole,
+//! also between the fragments of a message (§5.4).
+//!
+//! Nothing is parsed when bytes arrive; each [`Receiver::advance`] works through the
+//! buffered input only until it has one thing to report, so events come out in wire order
+//! and an error in frame N+1 is found only after the caller has taken (and answered) frame N
+//! (RFC 6455 §7.1.7 asks for no more, and Autobahn checks exactly this). What `advance`
+//! reports is located, not borrowed ([`Ready`]); [`Receiver::event`] borrows it, validating
+//! text, so one validation makes the `&str`.
+
+mod assembler;
+mod decoder;
+
+use std::ops::Range;
+
+use crate::close::{CloseCode, parse_close_payload};
+use crate::connection::Role;
+use crate::connection::config::Config;
+use crate::connection::event::{Event, MessageKind};
+use crate::deflate::Inflater;
+use crate::error::ProtocolError;
+use crate::frame::{FrameHeader, OpCode, RSV1};
+use crate::utf8;
+
+use assembler::Assembler;
+use decoder::FrameDecoder;
+
+/// Where the bytes of a reported payload are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// A range of the input buffer's storage.
+    Input(Range<usize>),
+    /// The first `len` bytes of the message buffer (reassembled or inflated data).
+    MessageBuf { len: usize },
+    /// The character a split was holding, just completed.
+    SplitChar,
+}
+
+/// Something ready to report, located but not yet borrowed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Ready {
+    Message {
+        kind: MessageKind,
+        source: Source,
+    },
+    Chunk {
+        kind: MessageKind,
+        source: Source,
+        last: bool,
+    },
+    Ping(Range<usize>),
+    Pong(Range<usize>),
+    Close(Range<usize>),
+}
+
+/// How a step through a frame ended.
+pub(crate) enum Step {
+    Deliver(Ready),
+    NeedInput,
+    /// Nothing to report yet, but buffered input remains to be processed (the next frame,
+    /// or more of this one).
+    Continue,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Receiver {
+    decoder: FrameDecoder,
+    assembler: Assembler,
+}
+
+impl Receiver {
+    /// Processes buffered input until there is something to report or more input is needed.
+    #[inline]
+    pub(crate) fn advance(
+        &mut self,
+        role: Role,
+        config: &Config,
+    ) -> Result<Option<Ready>, ProtocolError> {
+        self.assembler.release_reported();
+        loop {
+            let Some(frame) = self.decoder.frame() else {
+                let Some(header) = self.decoder.next_header()? else {
+                    return Ok(None);
+                };
+                self.begin_frame(&header, role, config)?;
+                continue;
+            };
+            let step = if frame.opcode.is_control() {
+                self.control_frame()
+            } else {
+                self.assembler.step(&mut self.decoder, config)?
+            };
+            match step {
+                Step::Deliver(ready) => return Ok(Some(ready)),
+                Step::NeedInput => return Ok(None),
+                Step::Continue => {}
+            }
+        }
+    }
+
+    /// Checks a header against the role and the negotiated extensions and starts its
+    /// frame; data frames are checked against the message in progress too.
+    fn begin_frame(
+        &mut self,
+        header: &FrameHeader,
+        role: Role,
+        config: &Config,
+    ) -> Result<(), ProtocolError> {
+        // RFC 6455 §5.1: "a server MUST close the connection upon receiving a frame that is
+        // not masked" and "a client MUST close a connection if it detects a masked frame".
+        match (role, header.mask) {
+            (Role::Server, None) => return Err(ProtocolError::UnmaskedFrame),
+            (Role::Client, Some(_)) => return Err(ProtocolError::MaskedFrame),
+            _ => {}
+        }
+        // RFC 6455 §5.2: reserved bits MUST be 0 unless an extension defines them; RFC 7692
+        // §6: permessage-deflate's RSV1 only on the first frame of a data message.
+        let first_data_frame = matches!(header.opcode, OpCode::Text | OpCode::Binary);
+        let allowed = if first_data_frame && self.assembler.inflates() {
+            RSV1
+        } else {
+            0
+        };
+        if header.rsv & !allowed != 0 {
+            return Err(ProtocolError::ReservedBits(header.rsv & !allowed));
+        }
+        if header.opcode.is_control() {
+            return Ok(());
+        }
+        self.assembler.begin_frame(header, config)
+    }
+
+    /// A control frame is reported once whole; it is at most 125 bytes.
+    fn control_frame(&mut self) -> Step {
+        let arrived = self.decoder.arrived();
+        if !arrived.complete {
+            return Step::NeedInput;
+        }
+        let opcode = self.decoder.frame().map(|f| f.opcode);
+        let range = self.decoder.payload_range(arrived.len);
+        self.decoder.consume(arrived.len);
+        Step::Deliver(match opcode {
+            Some(OpCode::Ping) => Ready::Ping(range),
+            Some(OpCode::Pong) => Ready::Pong(range),
+            _ => Ready::Close(range),
+        })
+    }
+
+    /// Borrows what `advance` located as an event: text is validated here, whole, and a
+    /// Close payload parsed (RFC 6455 §5.5.1).
+    #[inline]
+    pub(crate) fn event(&self, ready: Ready) -> Result<Event<'_>, ProtocolError> {
+        let text =
+            |source: &Source| utf8::validate(self.bytes(source)).map_err(ProtocolError::from);
+        let input = self.decoder.input.raw();
+        Ok(match ready {
+            Ready::Message {
+                kind: MessageKind::Text,
+                source,
+            } => Event::Text(text(&source)?),
+            Ready::Message {
+                kind: MessageKind::Binary,
+                source,
+            } => Event::Binary(self.bytes(&source)),
+            Ready::Chunk {
+                kind: MessageKind::Text,
+                source,
+                last,
+            } => Event::TextChunk {
+                data: text(&source)?,
+                last,
+            },
+            Ready::Chunk {
+                kind: MessageKind::Binary,
+                source,
+                last,
+            } => Event::BinaryChunk {
+                data: self.bytes(&source),
+                last,
+            },
+            Ready::Ping(range) => Event::Ping(&input[range]),
+            Ready::Pong(range) => Event::Pong(&input[range]),
+            Ready::Close(range) => match parse_close_payload(&input[range])? {
+                Some((code, reason)) => Event::Close { code, reason },
+                None => Event::Close {
+                    code: CloseCode::NO_STATUS,
+                    reason: "",
+                },
+            },
+        })
+    }
+
+    /// The bytes a [`Source`] names.
+    #[inline]
+    fn bytes(&self, source: &Source) -> &[u8] {
+        match source {
+            Source::Input(range) => &self.decoder.input.raw()[range.clone()],
+            other => self.assembler.bytes(other),
+        }
+    }
+
+    // ---- input ----
+
+    /// Buffers received bytes.
+    pub(crate) fn receive(&mut self, bytes: &[u8]) {
+        self.decoder.input.extend(bytes);
+    }
+
+    /// Free space to read into: at least `min`, and larger while a large frame is arriving,
+    /// so that one read can take in as much as the transport has.
+    pub(crate) fn input_space(&mut self, min: usize, max_ahead: usize) -> &mut [u8] {
+        let missing = self.decoder.bytes_missing();
+        let want = usize::try_from(missing)
+            .unwrap_or(usize::MAX)
+            .clamp(min, max_ahead.max(min));
+        self.decoder.input.space(want)
+    }
+
+    /// Marks `n` bytes of the space as received.
+    pub(crate) fn commit(&mut self, n: usize) {
+        self.decoder.input.commit(n);
+    }
+
+    /// Drops all buffered input (the connection no longer processes any).
+    pub(crate) fn discard_input(&mut self) {
+        let len = self.decoder.input.len();
+        self.decoder.input.consume(len);
+    }
+
+    /// Turns on inflation of messages with RSV1 set (permessage-deflate).
+    pub(crate) fn enable_inflate(&mut self, inflater: Inflater) {
+        self.assembler.enable_inflate(inflater);
+    }
+
+    pub(crate) fn shrink(&mut self) {
+        self.decoder.input.shrink();
+        self.assembler.shrink();
+    }
+
+    pub(crate) fn capacity(&self) -> usize {
+        self.decoder.input.capacity() + self.assembler.capacity()
+    }
+}
