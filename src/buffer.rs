@@ -104,55 +104,182 @@ impl InputBuffer {
     }
 }
 
-/// Bytes queued for the transport: `buf[start..]`.
+/// Bytes queued for the transport: `bytes[start..end]`.
+///
+/// Like [`MessageBuffer`], the storage past `end` stays initialised, so a frame can be
+/// built in place (header, payload, masking, compression) without zeroing first.
 #[derive(Debug, Default)]
 pub(crate) struct OutputBuffer {
-    buf: Vec<u8>,
+    bytes: Vec<u8>,
     start: usize,
+    end: usize,
 }
 
 impl OutputBuffer {
+    #[inline]
     pub(crate) fn pending(&self) -> &[u8] {
-        &self.buf[self.start..]
+        &self.bytes[self.start..self.end]
     }
 
+    #[inline]
     pub(crate) fn len(&self) -> usize {
-        self.buf.len() - self.start
+        self.end - self.start
     }
 
+    #[inline]
     pub(crate) fn consume(&mut self, n: usize) {
         self.start += n.min(self.len());
-        if self.start == self.buf.len() {
-            self.buf.clear();
+        if self.start == self.end {
             self.start = 0;
+            self.end = 0;
         }
     }
 
-    /// The vector to append frames to. Written bytes at the front are dropped first once
-    /// they make up half the buffer, so a caller that writes slowly costs amortized O(1) per
-    /// byte and the buffer holds at most twice what is pending.
-    pub(crate) fn appender(&mut self) -> &mut Vec<u8> {
-        if self.start > 0 && self.start >= self.buf.len() / 2 {
-            self.buf.drain(..self.start);
+    /// Writable space after the pending bytes, `offset` bytes in, at least `want` long.
+    /// Written bytes at the front are dropped first once they make up half the storage,
+    /// so a caller that writes slowly costs amortized O(1) per byte and the storage holds
+    /// at most about twice what is pending.
+    #[inline]
+    pub(crate) fn space_at(&mut self, offset: usize, want: usize) -> &mut [u8] {
+        let needed = self.end + offset + want;
+        if needed > self.bytes.len() {
+            self.make_room(needed);
+        }
+        let at = self.end + offset;
+        &mut self.bytes[at..]
+    }
+
+    #[cold]
+    fn make_room(&mut self, needed: usize) {
+        let mut needed = needed;
+        if self.start > 0 && self.start >= self.bytes.len() / 2 {
+            self.bytes.copy_within(self.start..self.end, 0);
+            needed -= self.start;
+            self.end -= self.start;
             self.start = 0;
         }
-        &mut self.buf
+        if needed > self.bytes.len() {
+            let grown = (self.bytes.len() * 2).max(needed);
+            self.bytes.reserve_exact(grown - self.bytes.len());
+            self.bytes.resize(grown, 0);
+        }
+    }
+
+    /// Marks `n` bytes of the space as pending.
+    #[inline]
+    pub(crate) fn commit(&mut self, n: usize) {
+        debug_assert!(self.end + n <= self.bytes.len());
+        self.end += n;
+    }
+
+    /// Queues `data`.
+    #[inline]
+    pub(crate) fn append(&mut self, data: &[u8]) {
+        self.space_at(0, data.len())[..data.len()].copy_from_slice(data);
+        self.end += data.len();
     }
 
     /// Drops the last `n` bytes, which the caller knows are unwritten.
     pub(crate) fn truncate_tail(&mut self, n: usize) {
-        let keep = self.buf.len() - n.min(self.len());
-        self.buf.truncate(keep);
+        self.end -= n.min(self.len());
     }
 
     pub(crate) fn shrink(&mut self) {
-        self.buf.drain(..self.start);
+        let len = self.len();
+        self.bytes.copy_within(self.start..self.end, 0);
+        self.bytes.truncate(len);
+        self.bytes.shrink_to_fit();
         self.start = 0;
-        self.buf.shrink_to_fit();
+        self.end = len;
     }
 
     pub(crate) fn capacity(&self) -> usize {
-        self.buf.capacity()
+        self.bytes.capacity()
+    }
+}
+
+/// A message being reassembled or inflated: `bytes[..filled]`.
+///
+/// The storage past `filled` was zeroed once when it was first allocated and is reused from
+/// message to message without zeroing again, so that an inflater (which writes into
+/// initialised memory: no `unsafe` here) gets its output space for free.
+#[derive(Debug, Default)]
+pub(crate) struct MessageBuffer {
+    bytes: Vec<u8>,
+    filled: usize,
+}
+
+impl MessageBuffer {
+    #[inline]
+    pub(crate) fn data(&self) -> &[u8] {
+        &self.bytes[..self.filled]
+    }
+
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.filled
+    }
+
+    /// Appends `data`; the storage grows as [`space`](Self::space) grows it.
+    #[inline]
+    pub(crate) fn extend(&mut self, data: &[u8], limit: usize) {
+        let space = self.space(data.len(), limit.max(self.filled + data.len()));
+        space[..data.len()].copy_from_slice(data);
+        self.filled += data.len();
+    }
+
+    /// Writable space after the data: at least `want` bytes unless that would pass
+    /// `limit` bytes in all, and never past it. All of the storage already initialised
+    /// past the data is offered, up to `limit`.
+    ///
+    /// Growth is geometric (amortized O(1) per byte however small the pieces) but by half,
+    /// not double, and never past `limit`, so a message's storage stays about its size.
+    pub(crate) fn space(&mut self, want: usize, limit: usize) -> &mut [u8] {
+        let end = self.filled.saturating_add(want).min(limit.max(self.filled));
+        if end > self.bytes.len() {
+            let grown = (self.bytes.len() + self.bytes.len() / 2)
+                .min(limit)
+                .max(end);
+            self.bytes.reserve_exact(grown - self.bytes.len());
+            self.bytes.resize(grown, 0);
+        }
+        let stop = self.bytes.len().min(limit.max(self.filled));
+        &mut self.bytes[self.filled..stop]
+    }
+
+    /// Marks `n` bytes of the space as data.
+    #[inline]
+    pub(crate) fn commit(&mut self, n: usize) {
+        debug_assert!(self.filled + n <= self.bytes.len());
+        self.filled += n;
+    }
+
+    /// Drops the first `n` bytes of data.
+    pub(crate) fn drain_front(&mut self, n: usize) {
+        let n = n.min(self.filled);
+        self.bytes.copy_within(n..self.filled, 0);
+        self.filled -= n;
+    }
+
+    /// Keeps the first `len` bytes of data.
+    pub(crate) fn truncate(&mut self, len: usize) {
+        self.filled = self.filled.min(len);
+    }
+
+    /// Forgets the data, keeping the storage.
+    pub(crate) fn clear(&mut self) {
+        self.filled = 0;
+    }
+
+    /// Frees the storage if it holds no data.
+    pub(crate) fn release(&mut self) {
+        if self.filled == 0 {
+            self.bytes = Vec::new();
+        }
+    }
+
+    pub(crate) fn capacity(&self) -> usize {
+        self.bytes.capacity()
     }
 }
 
@@ -184,12 +311,30 @@ mod tests {
     }
 
     #[test]
+    fn message_buffer_reuses_its_storage() {
+        let mut buf = MessageBuffer::default();
+        buf.extend(b"hello", 100);
+        assert_eq!(buf.data(), b"hello");
+        let space = buf.space(10, 12);
+        assert_eq!(space.len(), 7, "never past the limit");
+        space[..3].copy_from_slice(b" yo");
+        buf.commit(3);
+        assert_eq!(buf.data(), b"hello yo");
+        buf.drain_front(6);
+        assert_eq!(buf.data(), b"yo");
+        let capacity = buf.capacity();
+        buf.clear();
+        buf.extend(&[7; 8], 100);
+        assert_eq!(buf.capacity(), capacity, "no growth for what fits");
+    }
+
+    #[test]
     fn output_partial_writes() {
         let mut out = OutputBuffer::default();
-        out.appender().extend_from_slice(b"hello world");
+        out.append(b"hello world");
         out.consume(6);
         assert_eq!(out.pending(), b"world");
-        out.appender().extend_from_slice(b"!");
+        out.append(b"!");
         assert_eq!(out.pending(), b"world!");
         out.consume(100);
         assert_eq!(out.len(), 0);

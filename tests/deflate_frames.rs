@@ -216,6 +216,68 @@ fn invalid_stream_in_a_continuation_frame() {
     assert_fails(&bytes, &[], ProtocolError::InvalidCompressedData);
 }
 
+// ---- a message must end on a block boundary (RFC 7692 §7.2.2): 1007 ----
+
+#[test]
+fn message_ending_inside_a_stored_block() {
+    // A stored block announcing 16 bytes, 2 sent: with the tail restored, 6 of 16 have
+    // arrived, and the message has ended. Never delivered with the tail as data.
+    let payload = [0x00, 0x10, 0x00, 0xef, 0xff, b'a', b'b'];
+    assert_fails(
+        &unmasked(0xc1, &payload),
+        &[],
+        ProtocolError::InvalidCompressedData,
+    );
+    // With context takeover, it is this message that fails, not the valid one after it.
+    let mut bytes = unmasked(0xc1, &payload);
+    bytes.extend(unmasked(0xc1, &HELLO_PAYLOAD));
+    assert_fails(&bytes, &[], ProtocolError::InvalidCompressedData);
+}
+
+#[test]
+fn message_ending_inside_a_huffman_block() {
+    // RFC 7692 §7.2.3.1's "Hello" cut before its end-of-block code: the tail's bits are
+    // read as the rest of the block, which does not end where the tail does.
+    for cut in 1..HELLO_PAYLOAD.len() - 1 {
+        assert_fails(
+            &unmasked(0xc1, &HELLO_PAYLOAD[..cut]),
+            &[],
+            ProtocolError::InvalidCompressedData,
+        );
+    }
+}
+
+#[test]
+fn message_ending_inside_a_stored_block_header() {
+    // The tail completes LEN/NLEN of a block whose header began in the payload, and the
+    // stream then waits for the block's data.
+    for payload in [&[0x00, 0x00][..], &[0x00, 0x00, 0x00]] {
+        assert_fails(
+            &unmasked(0xc1, payload),
+            &[],
+            ProtocolError::InvalidCompressedData,
+        );
+    }
+}
+
+#[test]
+fn messages_ending_on_a_block_boundary_pass() {
+    // RFC 7692 §7.2.3.3: a stored block, then the lone header byte of the empty stored
+    // block the tail completes; and the same split over two frames.
+    let stored = [
+        0x00, 0x05, 0x00, 0xfa, 0xff, 0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x00,
+    ];
+    let mut client = client_with(Config::new(), default_params());
+    let mut bytes = unmasked(0xc1, &stored);
+    bytes.extend(unmasked(0x41, &stored[..7]));
+    bytes.extend(unmasked(0x80, &stored[7..]));
+    bytes.extend(unmasked(0xc1, &HELLO_PAYLOAD));
+    assert_eq!(
+        feed_bytewise(&mut client, &bytes).ok(),
+        [text("Hello"), text("Hello"), text("Hello")]
+    );
+}
+
 // ---- invalid UTF-8 inside compressed text: 1007 ----
 
 #[test]

@@ -193,6 +193,7 @@ impl Connection {
         self.writer.deflater = Some(Deflater::new(
             window_bits,
             config.level,
+            config.mem_level,
             own_no_takeover,
             config.min_compress_size,
         ));
@@ -213,7 +214,7 @@ impl Connection {
 
     /// Queues bytes that are not a frame: the handshake's response.
     pub(crate) fn queue_raw_output(&mut self, bytes: &[u8]) {
-        self.writer.output.appender().extend_from_slice(bytes);
+        self.writer.output.append(bytes);
     }
 
     /// Which end this is.

@@ -3,7 +3,9 @@
 use crate::buffer::OutputBuffer;
 use crate::close::CloseCode;
 use crate::deflate::Deflater;
-use crate::frame::{EncodedHeader, FrameHeader, MAX_CONTROL_PAYLOAD, OpCode, RSV1, apply_mask};
+use crate::frame::{
+    EncodedHeader, FrameHeader, MAX_CONTROL_PAYLOAD, OpCode, RSV1, apply_mask, mask_into,
+};
 use crate::keys::KeySource;
 
 /// Past this much unwritten output, a new automatic Pong replaces an unwritten one at the
@@ -66,22 +68,28 @@ impl Writer {
         self.tail_auto_pong = None;
         match &mut self.deflater {
             Some(deflater) if compressed => {
-                deflater.compress(payload, fin);
                 // RFC 7692 §6: RSV1 marks the first frame of a compressed message only.
                 let rsv = if opcode == OpCode::Continuation {
                     0
                 } else {
                     RSV1
                 };
-                let compressed = &deflater.output;
-                append_frame(
-                    &mut self.output,
-                    &mut self.keys,
-                    opcode,
-                    fin,
-                    rsv,
-                    compressed,
-                );
+                // Compressed straight into the output, after room for the header its
+                // bound would need; moved up in the rare case the header comes out shorter.
+                let masked = self.keys.is_some();
+                let room = header_len(Deflater::bound(payload.len()), masked);
+                let len = deflater.compress_into(payload, fin, &mut self.output, room);
+                let (header, mask) = frame_header(&mut self.keys, opcode, fin, rsv, len);
+                let header = header.as_bytes();
+                let space = self.output.space_at(0, room.max(header.len()) + len);
+                if header.len() != room {
+                    space.copy_within(room..room + len, header.len());
+                }
+                space[..header.len()].copy_from_slice(header);
+                if let Some(key) = mask {
+                    apply_mask(&mut space[header.len()..header.len() + len], key, 0);
+                }
+                self.output.commit(header.len() + len);
             }
             _ => append_frame(&mut self.output, &mut self.keys, opcode, fin, 0, payload),
         }
@@ -147,7 +155,17 @@ fn frame_header(
     (header.encode(), mask)
 }
 
-/// Appends header and payload, masking the payload's copy for a client.
+/// The length of the header of a frame carrying `len` bytes (RFC 6455 §5.2).
+fn header_len(len: usize, masked: bool) -> usize {
+    let base = match len {
+        0..=125 => 2,
+        126..=0xFFFF => 4,
+        _ => 10,
+    };
+    if masked { base + 4 } else { base }
+}
+
+/// Appends header and payload, masking the payload as it is copied for a client.
 fn append_frame(
     output: &mut OutputBuffer,
     keys: &mut Option<Box<dyn KeySource>>,
@@ -157,12 +175,14 @@ fn append_frame(
     payload: &[u8],
 ) {
     let (header, mask) = frame_header(keys, opcode, fin, rsv, payload.len());
-    let out = output.appender();
-    out.reserve(header.as_bytes().len() + payload.len());
-    out.extend_from_slice(header.as_bytes());
-    let at = out.len();
-    out.extend_from_slice(payload);
-    if let Some(key) = mask {
-        apply_mask(&mut out[at..], key, 0);
+    let header = header.as_bytes();
+    let total = header.len() + payload.len();
+    let space = &mut output.space_at(0, total)[..total];
+    let (head, body) = space.split_at_mut(header.len());
+    head.copy_from_slice(header);
+    match mask {
+        Some(key) => mask_into(body, payload, key),
+        None => body.copy_from_slice(payload),
     }
+    output.commit(total);
 }

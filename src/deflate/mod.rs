@@ -52,6 +52,7 @@ pub struct DeflateConfig {
     pub(crate) server_max_window_bits: u8,
     pub(crate) client_max_window_bits: u8,
     pub(crate) level: u32,
+    pub(crate) mem_level: u8,
     pub(crate) min_compress_size: usize,
 }
 
@@ -65,6 +66,7 @@ impl DeflateConfig {
             server_max_window_bits: 15,
             client_max_window_bits: 15,
             level: 6,
+            mem_level: 8,
             min_compress_size: 0,
         }
     }
@@ -101,6 +103,15 @@ impl DeflateConfig {
     /// The zlib compression level, 0 (store) to 9 (smallest); 6 by default.
     pub fn level(mut self, level: u32) -> Self {
         self.level = level.min(9);
+        self
+    }
+
+    /// zlib's memory level, 1 to 9 (clamped), 8 by default: how much memory the compressor
+    /// uses for finding matches (its hash tables take `2^(level + 9)` bytes). Lower saves
+    /// memory per connection at some cost in compression ratio; it never appears on the
+    /// wire.
+    pub fn memory_level(mut self, level: u8) -> Self {
+        self.mem_level = level.clamp(1, 9);
         self
     }
 

@@ -31,6 +31,27 @@ pub fn apply_mask(data: &mut [u8], key: [u8; 4], offset: usize) {
     }
 }
 
+/// Writes `src` masked with `key` into `dst` (of the same length): the copy and the XOR in
+/// one pass, for a client's frame built in the output buffer.
+pub(crate) fn mask_into(dst: &mut [u8], src: &[u8], key: [u8; 4]) {
+    debug_assert_eq!(dst.len(), src.len());
+    let mut wide = [0u8; 32];
+    for (i, b) in wide.iter_mut().enumerate() {
+        *b = key[i & 3];
+    }
+    let mut dst_chunks = dst.chunks_exact_mut(32);
+    let mut src_chunks = src.chunks_exact(32);
+    for (d, s) in (&mut dst_chunks).zip(&mut src_chunks) {
+        for ((d, s), k) in d.iter_mut().zip(s).zip(wide.iter()) {
+            *d = s ^ k;
+        }
+    }
+    let (d, s) = (dst_chunks.into_remainder(), src_chunks.remainder());
+    for ((d, s), k) in d.iter_mut().zip(s).zip(wide.iter()) {
+        *d = s ^ k;
+    }
+}
+
 /// The key as seen from `offset` bytes into the payload.
 fn rotate_key(key: [u8; 4], offset: usize) -> [u8; 4] {
     let r = offset & 3;
@@ -59,6 +80,19 @@ mod tests {
                 naive(&mut slow, key, offset);
                 assert_eq!(fast, slow, "len {len} offset {offset}");
             }
+        }
+    }
+
+    #[test]
+    fn mask_into_equals_copy_then_mask() {
+        let key = [0x9a, 0x01, 0xff, 0x42];
+        for len in 0..100 {
+            let src: Vec<u8> = (0..len).map(|i| (i * 13 + 5) as u8).collect();
+            let mut expected = src.clone();
+            naive(&mut expected, key, 0);
+            let mut dst = vec![0u8; len];
+            mask_into(&mut dst, &src, key);
+            assert_eq!(dst, expected, "len {len}");
         }
     }
 

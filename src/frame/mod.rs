@@ -8,6 +8,7 @@
 mod mask;
 
 pub use mask::apply_mask;
+pub(crate) use mask::mask_into;
 
 use std::fmt;
 

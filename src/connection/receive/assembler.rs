@@ -20,6 +20,7 @@
 //! the event borrows it; only the part that arrived before the message was complete is
 //! looked at twice.
 
+use crate::buffer::MessageBuffer;
 use crate::connection::config::{Config, Delivery};
 use crate::connection::event::MessageKind;
 use crate::deflate::{INFLATE_STEP, Inflated, Inflater};
@@ -60,7 +61,7 @@ enum Assembly {
 pub(crate) struct Assembler {
     state: Assembly,
     /// Reassembled or inflated message data.
-    buf: Vec<u8>,
+    buf: MessageBuffer,
     /// Bytes at the front of `buf` already reported; dropped at the next step.
     reported: usize,
     split: SplitChar,
@@ -72,7 +73,7 @@ impl Default for Assembler {
     fn default() -> Self {
         Self {
             state: Assembly::Idle,
-            buf: Vec::new(),
+            buf: MessageBuffer::default(),
             reported: 0,
             split: SplitChar::default(),
             inflater: None,
@@ -93,7 +94,7 @@ impl Assembler {
     #[inline]
     pub(crate) fn release_reported(&mut self) {
         if self.reported > 0 {
-            self.buf.drain(..self.reported);
+            self.buf.drain_front(self.reported);
             self.reported = 0;
         }
     }
@@ -101,7 +102,7 @@ impl Assembler {
     /// The bytes a [`Source`] names, other than the input buffer's.
     pub(crate) fn bytes(&self, source: &Source) -> &[u8] {
         match source {
-            Source::MessageBuf { len } => &self.buf[..*len],
+            Source::MessageBuf { len } => &self.buf.data()[..*len],
             Source::SplitChar => self.split.as_str().as_bytes(),
             Source::Input(_) => &[],
         }
@@ -237,9 +238,8 @@ impl Assembler {
     ) -> Result<Step, ProtocolError> {
         let arrived = decoder.arrived();
         let fin = decoder.frame().is_some_and(|f| f.fin);
-        grow(&mut self.buf, arrived.len, config.max_message_size);
         self.buf
-            .extend_from_slice(&decoder.payload()[..arrived.len]);
+            .extend(&decoder.payload()[..arrived.len], config.max_message_size);
         let frame_done = decoder.consume(arrived.len);
         if frame_done && fin {
             self.state = Assembly::Idle;
@@ -250,7 +250,7 @@ impl Assembler {
             }));
         }
         if kind == MessageKind::Text {
-            let more = utf8::valid_prefix(&self.buf[validated..])?;
+            let more = utf8::valid_prefix(&self.buf.data()[validated..])?;
             if let Assembly::Collecting { validated, .. } = &mut self.state {
                 *validated += more;
             }
@@ -377,7 +377,7 @@ impl Assembler {
         let input = &decoder.payload()[..arrived.len];
         let (taken, how) = match inflater.inflate(input, &mut self.buf, cap) {
             Ok(done) => done,
-            Err(_) => return Err(fault(&self.buf, ProtocolError::InvalidCompressedData)),
+            Err(_) => return Err(fault(self.buf.data(), ProtocolError::InvalidCompressedData)),
         };
         // With output still pending in the inflater the frame stays open, even when all
         // its payload has been taken.
@@ -397,12 +397,15 @@ impl Assembler {
                 Err(_) => Some(ProtocolError::InvalidCompressedData),
             };
             if let Some(error) = error {
-                return Err(fault(&self.buf, error));
+                return Err(fault(self.buf.data(), error));
             }
         }
         let produced = self.buf.len() - before;
         if produced > allowed {
-            return Err(fault(&self.buf, ProtocolError::MessageTooLarge { max }));
+            return Err(fault(
+                self.buf.data(),
+                ProtocolError::MessageTooLarge { max },
+            ));
         }
         decoder.take(taken);
         if frame_done {
@@ -424,7 +427,7 @@ impl Assembler {
                 }));
             }
             let validated = if text {
-                validated + utf8::valid_prefix(&self.buf[validated..])?
+                validated + utf8::valid_prefix(&self.buf.data()[validated..])?
             } else {
                 validated
             };
@@ -440,7 +443,11 @@ impl Assembler {
             inflated,
             validated: 0,
         };
-        let pending = if text { incomplete_tail(&self.buf)? } else { 0 };
+        let pending = if text {
+            incomplete_tail(self.buf.data())?
+        } else {
+            0
+        };
         if message_ends && pending > 0 {
             return Err(ProtocolError::InvalidUtf8);
         }
@@ -465,7 +472,8 @@ impl Assembler {
     pub(crate) fn shrink(&mut self) {
         if self.state == Assembly::Idle {
             if self.reported == self.buf.len() {
-                self.buf = Vec::new();
+                self.buf.clear();
+                self.buf.release();
                 self.reported = 0;
             }
             if let Some(inflater) = &mut self.inflater {
@@ -477,18 +485,6 @@ impl Assembler {
     pub(crate) fn capacity(&self) -> usize {
         self.buf.capacity()
     }
-}
-
-/// Makes room for `additional` more bytes of a message limited to `limit` bytes: growth is
-/// geometric (amortized O(1) per byte however small the frames) but by half, not double,
-/// and never past the limit, so a message's buffer stays about its size.
-fn grow(buf: &mut Vec<u8>, additional: usize, limit: usize) {
-    let needed = buf.len() + additional;
-    if needed <= buf.capacity() {
-        return;
-    }
-    let target = (buf.capacity() + buf.capacity() / 2).min(limit).max(needed);
-    buf.reserve_exact(target - buf.len());
 }
 
 /// How many bytes at the end of `text` are the valid start of a character still arriving
