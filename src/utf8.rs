@@ -41,19 +41,37 @@ pub(crate) fn validate(bytes: &[u8]) -> Result<&str, InvalidUtf8> {
 /// that may still be completed. Fails when `bytes` cannot be the start of valid UTF-8.
 #[inline]
 pub(crate) fn valid_prefix(bytes: &[u8]) -> Result<usize, InvalidUtf8> {
-    if backend::from_utf8(bytes).is_some() {
-        return Ok(bytes.len());
-    }
-    incomplete_tail(bytes)
+    valid_prefix_str(bytes).map(str::len)
 }
 
-/// The slow path of the incremental check: `bytes` is not valid as a whole; it is still a
-/// valid start if only its last character is incomplete.
-#[cold]
-fn incomplete_tail(bytes: &[u8]) -> Result<usize, InvalidUtf8> {
-    match backend::error_of(bytes) {
-        (valid_up_to, None) => Ok(valid_up_to),
-        (_, Some(_)) => Err(InvalidUtf8),
+/// The longest valid prefix of `bytes` (see [`valid_prefix`]) as text, in one pass.
+#[inline]
+pub(crate) fn valid_prefix_str(bytes: &[u8]) -> Result<&str, InvalidUtf8> {
+    let tail = incomplete_tail(bytes)?;
+    validate(&bytes[..bytes.len() - tail])
+}
+
+/// How many bytes at the end of `bytes` are the valid start of a character still
+/// arriving (0 to 3). Fails if those bytes already cannot start a character; the bytes
+/// before them are not looked at.
+#[inline]
+pub(crate) fn incomplete_tail(bytes: &[u8]) -> Result<usize, InvalidUtf8> {
+    let len = bytes.len();
+    match bytes.last() {
+        None => return Ok(0),
+        Some(&last) if last < 0x80 => return Ok(0),
+        Some(_) => {}
+    }
+    // Step back over continuation bytes (10xxxxxx) to the lead byte: at most three.
+    let mut start = len - 1;
+    while start > 0 && len - start < 4 && bytes[start] & 0xC0 == 0x80 {
+        start -= 1;
+    }
+    let tail = &bytes[start..];
+    match backend::error_of(tail) {
+        (valid, _) if valid == tail.len() => Ok(0),
+        (0, None) => Ok(tail.len()),
+        _ => Err(InvalidUtf8),
     }
 }
 
@@ -61,6 +79,10 @@ fn incomplete_tail(bytes: &[u8]) -> Result<usize, InvalidUtf8> {
 mod backend {
     #[inline]
     pub(super) fn from_utf8(bytes: &[u8]) -> Option<&str> {
+        // Below a vector's width the SIMD code has nothing to gain and a dispatch to pay.
+        if bytes.len() < 64 {
+            return core::str::from_utf8(bytes).ok();
+        }
         simdutf8::basic::from_utf8(bytes).ok()
     }
 
@@ -208,6 +230,11 @@ mod tests {
         assert_eq!(valid_prefix(b"ab\xF0\x9F\x98"), Ok(2));
         assert_eq!(valid_prefix(b"\xE2\x82"), Ok(0));
         assert_eq!(valid_prefix(b"ab\xE2\x82z"), Err(InvalidUtf8));
+        assert_eq!(valid_prefix_str(b"ab\xF0\x9F"), Ok("ab"));
+        assert_eq!(incomplete_tail(b"ab\xF0\x9F\x98"), Ok(3));
+        assert_eq!(incomplete_tail(b"ab\xF0\x9F\x98\x80"), Ok(0));
+        assert_eq!(incomplete_tail(b"\x80\x80\x80\x80"), Err(InvalidUtf8));
+        assert_eq!(incomplete_tail(b"\xE0\x80"), Err(InvalidUtf8));
     }
 
     #[test]

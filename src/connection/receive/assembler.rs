@@ -6,8 +6,14 @@
 //!
 //! - `InPlace`: whole-message delivery of a message that is one frame. Its payload stays in
 //!   the input buffer until the frame is complete and the event borrows it there: no copy.
-//! - `Collecting`: whole-message delivery of a fragmented message. Each frame's payload is
-//!   appended to the message buffer as it arrives.
+//!   Binary waits there however many reads it takes; text does only if it is complete when
+//!   its header is read, and is otherwise collected as it arrives (next item), so that
+//!   each byte is validated once.
+//! - `Collecting`: whole-message delivery of a fragmented message, or of text arriving over
+//!   several reads. Binary is appended to the message buffer as it arrives. Text is
+//!   validated as it arrives and appended to a `String`, so the event borrows it without
+//!   validating again (without `unsafe`, only validating makes a `&str`): the copy costs a
+//!   quarter of a second validation.
 //! - `Streaming`: chunked delivery. Whatever payload has arrived is reported at once and
 //!   consumed, so memory stays constant whatever the message size. Text chunks end on a
 //!   character boundary: a character cut by the end of the input waits in the input buffer
@@ -16,9 +22,10 @@
 //!   payload is inflated into the message buffer as it arrives, never past the message size
 //!   limit (RFC 7692 §8.1 warns of decompression bombs).
 //!
-//! Text is checked as it arrives (fail-fast, see [`crate::utf8`]) and validated whole when
-//! the event borrows it; only the part that arrived before the message was complete is
-//! looked at twice.
+//! Text is checked as it arrives (fail-fast, see [`crate::utf8`]) and validated once: a
+//! message in place when the event borrows it, collected text as it is appended, a chunk
+//! when its event borrows it. Only compressed text is looked at twice (as it inflates, and
+//! whole), which inflating itself dwarfs.
 
 use crate::buffer::MessageBuffer;
 use crate::connection::config::{Config, Delivery};
@@ -36,15 +43,11 @@ use super::{Ready, Source, Step};
 enum Assembly {
     /// Between messages.
     Idle,
-    /// One frame, delivered whole from the input buffer. `validated`: payload bytes known
-    /// to be valid text.
-    InPlace { kind: MessageKind, validated: usize },
-    /// Frames appended to the message buffer. `size`: payload bytes announced so far.
-    Collecting {
-        kind: MessageKind,
-        size: u64,
-        validated: usize,
-    },
+    /// One frame, delivered whole from the input buffer.
+    InPlace { kind: MessageKind },
+    /// Binary appended to the message buffer, or text to `text`. `size`: payload bytes
+    /// announced so far.
+    Collecting { kind: MessageKind, size: u64 },
     /// Reported as it arrives.
     Streaming { kind: MessageKind, size: u64 },
     /// Compressed, inflated into the message buffer. `inflated`: bytes inflated so far,
@@ -62,6 +65,10 @@ pub(crate) struct Assembler {
     state: Assembly,
     /// Reassembled or inflated message data.
     buf: MessageBuffer,
+    /// Collected text, validated.
+    text: String,
+    /// `text` holds a message already reported; cleared at the next step.
+    text_reported: bool,
     /// Bytes at the front of `buf` already reported; dropped at the next step.
     reported: usize,
     split: SplitChar,
@@ -74,6 +81,8 @@ impl Default for Assembler {
         Self {
             state: Assembly::Idle,
             buf: MessageBuffer::default(),
+            text: String::new(),
+            text_reported: false,
             reported: 0,
             split: SplitChar::default(),
             inflater: None,
@@ -97,6 +106,20 @@ impl Assembler {
             self.buf.drain_front(self.reported);
             self.reported = 0;
         }
+        if self.text_reported {
+            self.text.clear();
+            self.text_reported = false;
+        }
+    }
+
+    /// The collected text a [`Source::Text`] names.
+    pub(crate) fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether a message is being received (or was, into a buffer still lent out).
+    pub(crate) fn is_idle(&self) -> bool {
+        self.state == Assembly::Idle
     }
 
     /// The bytes a [`Source`] names, other than the input buffer's.
@@ -104,6 +127,7 @@ impl Assembler {
         match source {
             Source::MessageBuf { len } => &self.buf.data()[..*len],
             Source::SplitChar => self.split.as_str().as_bytes(),
+            Source::Text => self.text.as_bytes(),
             Source::Input(_) => &[],
         }
     }
@@ -167,13 +191,9 @@ impl Assembler {
         } else if config.delivery == Delivery::Chunks {
             Assembly::Streaming { kind, size }
         } else if header.fin {
-            Assembly::InPlace { kind, validated: 0 }
+            Assembly::InPlace { kind }
         } else {
-            Assembly::Collecting {
-                kind,
-                size,
-                validated: 0,
-            }
+            Assembly::Collecting { kind, size }
         };
         Ok(())
     }
@@ -186,10 +206,15 @@ impl Assembler {
         config: &Config,
     ) -> Result<Step, ProtocolError> {
         match self.state {
-            Assembly::InPlace { kind, validated } => self.in_place(decoder, kind, validated),
+            Assembly::InPlace { kind } => self.in_place(decoder, kind, config),
             Assembly::Collecting {
-                kind, validated, ..
-            } => self.collecting(decoder, kind, validated, config),
+                kind: MessageKind::Binary,
+                ..
+            } => self.collect_binary(decoder, config),
+            Assembly::Collecting {
+                kind: MessageKind::Text,
+                ..
+            } => self.collect_text(decoder, config),
             Assembly::Streaming { kind, .. } => self.streaming(decoder, kind),
             Assembly::Inflating {
                 kind,
@@ -206,60 +231,107 @@ impl Assembler {
         &mut self,
         decoder: &mut FrameDecoder,
         kind: MessageKind,
-        validated: usize,
+        config: &Config,
     ) -> Result<Step, ProtocolError> {
         let arrived = decoder.arrived();
-        if !arrived.complete {
-            if kind == MessageKind::Text {
-                // Checked now to fail fast; the event validates the whole again.
-                let more = utf8::valid_prefix(&decoder.payload()[validated..arrived.len])?;
-                self.state = Assembly::InPlace {
-                    kind,
-                    validated: validated + more,
-                };
-            }
+        if arrived.complete {
+            let range = decoder.payload_range(arrived.len);
+            decoder.consume(arrived.len);
+            self.state = Assembly::Idle;
+            return Ok(Step::Deliver(Ready::Message {
+                kind,
+                source: Source::Input(range),
+            }));
+        }
+        if kind == MessageKind::Binary {
             return Ok(Step::NeedInput);
         }
-        let range = decoder.payload_range(arrived.len);
-        decoder.consume(arrived.len);
-        self.state = Assembly::Idle;
-        Ok(Step::Deliver(Ready::Message {
-            kind,
-            source: Source::Input(range),
-        }))
+        // Text validated as it arrives, to fail fast, is kept validated.
+        let size = decoder.frame().map_or(0, |f| f.remaining());
+        self.state = Assembly::Collecting { kind, size };
+        self.collect_text(decoder, config)
     }
 
-    fn collecting(
+    fn collect_binary(
         &mut self,
         decoder: &mut FrameDecoder,
-        kind: MessageKind,
-        validated: usize,
         config: &Config,
     ) -> Result<Step, ProtocolError> {
         let arrived = decoder.arrived();
         let fin = decoder.frame().is_some_and(|f| f.fin);
         self.buf
             .extend(&decoder.payload()[..arrived.len], config.max_message_size);
-        let frame_done = decoder.consume(arrived.len);
-        if frame_done && fin {
-            self.state = Assembly::Idle;
-            self.reported = self.buf.len();
-            return Ok(Step::Deliver(Ready::Message {
-                kind,
-                source: Source::MessageBuf { len: self.reported },
-            }));
+        if !decoder.consume(arrived.len) {
+            return Ok(Step::NeedInput);
         }
-        if kind == MessageKind::Text {
-            let more = utf8::valid_prefix(&self.buf.data()[validated..])?;
-            if let Assembly::Collecting { validated, .. } = &mut self.state {
-                *validated += more;
+        if !fin {
+            return Ok(Step::Continue);
+        }
+        self.state = Assembly::Idle;
+        self.reported = self.buf.len();
+        Ok(Step::Deliver(Ready::Message {
+            kind: MessageKind::Binary,
+            source: Source::MessageBuf { len: self.reported },
+        }))
+    }
+
+    /// Appends the text that has arrived, validated, to `text`; the start of a character
+    /// cut by the end of the input waits there for its other bytes, one cut by the end of a
+    /// frame in the split character.
+    fn collect_text(
+        &mut self,
+        decoder: &mut FrameDecoder,
+        config: &Config,
+    ) -> Result<Step, ProtocolError> {
+        let arrived = decoder.arrived();
+        let fin = decoder.frame().is_some_and(|f| f.fin);
+        let (len, complete) = (arrived.len, arrived.complete);
+        let payload = &decoder.payload()[..len];
+        let mut used = 0;
+        if self.split.is_pending() {
+            match self.split.complete(payload)? {
+                Completion::Complete(n) => {
+                    self.text.push_str(self.split.as_str());
+                    used = n;
+                }
+                Completion::Incomplete if complete && fin => {
+                    return Err(ProtocolError::InvalidUtf8);
+                }
+                // The bytes live in the split character now.
+                Completion::Incomplete => {
+                    return Ok(if decoder.consume(len) {
+                        Step::Continue
+                    } else {
+                        Step::NeedInput
+                    });
+                }
             }
         }
-        Ok(if frame_done {
-            Step::Continue
-        } else {
-            Step::NeedInput
-        })
+        let valid = utf8::valid_prefix_str(&payload[used..])?;
+        grow_text(&mut self.text, valid.len(), config.max_message_size);
+        self.text.push_str(valid);
+        let taken = used + valid.len();
+        if !complete {
+            decoder.consume(taken);
+            return Ok(Step::NeedInput);
+        }
+        if taken < len {
+            if fin {
+                return Err(ProtocolError::InvalidUtf8);
+            }
+            // Its remaining bytes are in the next frame.
+            self.split.hold(&payload[taken..]);
+        }
+        decoder.consume(len);
+        if !fin {
+            return Ok(Step::Continue);
+        }
+        self.state = Assembly::Idle;
+        self.text_reported = true;
+        Ok(Step::Deliver(Ready::Message {
+            kind: MessageKind::Text,
+            source: Source::Text,
+        }))
     }
 
     fn streaming(
@@ -315,7 +387,7 @@ impl Assembler {
         let payload = &decoder.payload()[..len];
         // The event validates what is delivered; the held-back start of a character is
         // checked here, so that a sequence already impossible fails now.
-        let deliverable = len - incomplete_tail(payload)?;
+        let deliverable = len - utf8::incomplete_tail(payload)?;
         if complete && deliverable < len {
             if fin {
                 return Err(ProtocolError::InvalidUtf8);
@@ -444,7 +516,7 @@ impl Assembler {
             validated: 0,
         };
         let pending = if text {
-            incomplete_tail(self.buf.data())?
+            utf8::incomplete_tail(self.buf.data())?
         } else {
             0
         };
@@ -476,6 +548,10 @@ impl Assembler {
                 self.buf.release();
                 self.reported = 0;
             }
+            if self.text_reported || self.text.is_empty() {
+                self.text = String::new();
+                self.text_reported = false;
+            }
             if let Some(inflater) = &mut self.inflater {
                 inflater.release();
             }
@@ -483,31 +559,20 @@ impl Assembler {
     }
 
     pub(crate) fn capacity(&self) -> usize {
-        self.buf.capacity()
+        self.buf.capacity() + self.text.capacity()
     }
 }
 
-/// How many bytes at the end of `text` are the valid start of a character still arriving
-/// (0 to 3). Fails if those bytes already cannot start a character. The bytes before them
-/// are not looked at: the event validates them.
-fn incomplete_tail(text: &[u8]) -> Result<usize, ProtocolError> {
-    let len = text.len();
-    let mut start = len;
-    // Step back over at most three continuation bytes to the lead byte.
-    while start > 0 && len - start < 4 {
-        start -= 1;
-        if text[start] & 0xC0 != 0x80 {
-            break;
-        }
-    }
-    let tail = &text[start..];
-    match utf8::valid_prefix(tail) {
-        Ok(valid) if valid == tail.len() => Ok(0),
-        Ok(0) => Ok(tail.len()),
-        // Continuation bytes with no lead byte within reach: the event's validation of
-        // the whole reports it.
-        _ if start + 4 == len && text[start] & 0xC0 == 0x80 => Ok(0),
-        _ => Err(ProtocolError::InvalidUtf8),
+/// Makes room for `additional` more bytes of text in a message limited to `limit` bytes:
+/// geometric growth by half, never past the limit, so the text's storage stays about its
+/// size.
+fn grow_text(text: &mut String, additional: usize, limit: usize) {
+    let needed = text.len() + additional;
+    if needed > text.capacity() {
+        let target = (text.capacity() + text.capacity() / 2)
+            .min(limit)
+            .max(needed);
+        text.reserve_exact(target - text.len());
     }
 }
 

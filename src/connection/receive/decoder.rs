@@ -24,6 +24,13 @@ pub(crate) struct InFrame {
     unmasked: usize,
 }
 
+impl InFrame {
+    /// Payload bytes not yet consumed.
+    pub(crate) fn remaining(&self) -> u64 {
+        self.remaining
+    }
+}
+
 /// Where the decoder stands.
 #[derive(Debug, Clone)]
 enum State {
