@@ -494,19 +494,10 @@ impl ClientHandshake {
             }
         };
         // Item 5: only extensions that were offered, each at most once: here, a single
-        // permessage-deflate if it was offered. Each field is `1#extension` (§9.1): an
-        // empty one is not the absence of one (§4.2.2).
-        let mut extensions = Vec::new();
-        for value in headers.get_all("Sec-WebSocket-Extensions") {
-            let list = Extension::parse_list(value).map_err(ResponseError::InvalidExtensions)?;
-            if list.is_empty() {
-                let at = value.len();
-                return Err(ResponseError::InvalidExtensions(ExtensionsSyntaxError {
-                    at,
-                }));
-            }
-            extensions.extend(list);
-        }
+        // permessage-deflate if it was offered. Each field is `1#extension` (§9.1).
+        let extensions = headers
+            .extensions()
+            .map_err(ResponseError::InvalidExtensions)?;
         let deflate = match (extensions.as_slice(), &self.config.deflate) {
             ([], _) => None,
             ([only], Some(config)) if only.name().eq_ignore_ascii_case(PERMESSAGE_DEFLATE) => Some(

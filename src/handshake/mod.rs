@@ -118,6 +118,21 @@ impl Headers {
         })
     }
 
+    /// Every `Sec-WebSocket-Extensions` field parsed, in order. Each field is `1#extension`
+    /// (RFC 6455 §9.1): an empty one is not the absence of one (§4.2.2, "The empty string
+    /// is not the same as the null value"), and breaks the grammar at its end.
+    fn extensions(&self) -> Result<Vec<extensions::Extension>, extensions::ExtensionsSyntaxError> {
+        let mut all = Vec::new();
+        for value in self.get_all("Sec-WebSocket-Extensions") {
+            let list = extensions::Extension::parse_list(value)?;
+            if list.is_empty() {
+                return Err(extensions::ExtensionsSyntaxError { at: value.len() });
+            }
+            all.extend(list);
+        }
+        Ok(all)
+    }
+
     /// The body length `Content-Length` announces (RFC 9110 §8.6, RFC 9112 §6.3 item 5):
     /// `None` without the field; an error unless every element of every field line is
     /// `1*DIGIT`, fits in a `u64`, and all are the same number.

@@ -722,17 +722,9 @@ fn validate(
         return Err(RequestError::InvalidProtocols);
     }
     // RFC 6455 §9.1: each field is `1#extension`.
-    let mut extensions = Vec::new();
-    for value in headers.get_all("Sec-WebSocket-Extensions") {
-        let list = Extension::parse_list(value).map_err(RequestError::InvalidExtensions)?;
-        if list.is_empty() {
-            let at = value.len();
-            return Err(RequestError::InvalidExtensions(ExtensionsSyntaxError {
-                at,
-            }));
-        }
-        extensions.extend(list);
-    }
+    let extensions = headers
+        .extensions()
+        .map_err(RequestError::InvalidExtensions)?;
     if let Some(origin) = &origin {
         if !config.origin.allows(origin) {
             return Err(RequestError::OriginNotAllowed(origin.clone()));
