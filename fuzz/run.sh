@@ -20,7 +20,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 SECONDS_PER_TARGET=${1:-40}
 shift || true
 ALL_TARGETS=(server_handshake client_handshake server_frames client_frames roundtrip
-             split_invariance extensions_header frame_header_diff)
+             split_invariance extensions_header frame_header_diff handshake_work)
 if [ $# -gt 0 ]; then TARGETS=("$@"); else TARGETS=("${ALL_TARGETS[@]}"); fi
 PARALLEL=${FUZZ_PARALLEL:-1}
 MAX_LEN=${FUZZ_MAX_LEN:-4096}
@@ -46,7 +46,8 @@ echo "== building the fuzz targets (${CARGO[*]} fuzz build)"
 mkdir -p logs
 dict_for() {
     case "$1" in
-        server_handshake | client_handshake | extensions_header) echo "-dict=dict/handshake.dict" ;;
+        server_handshake | client_handshake | extensions_header | handshake_work)
+            echo "-dict=dict/handshake.dict" ;;
     esac
 }
 

@@ -172,8 +172,11 @@ pub enum UsageError {
     ProtocolNotOffered(String),
     /// A subprotocol name to offer is not a token (RFC 6455 §4.1).
     InvalidProtocol(String),
-    /// A refusal's status must be from 200 to 599.
+    /// A refusal's status must be a final one, from 200 to 599.
     InvalidStatus(u16),
+    /// A refusal with this status cannot carry a body (204, 205, 304: RFC 9110 §15.3.5,
+    /// §15.3.6, §15.4.5).
+    BodyNotAllowed(u16),
     /// A header field name is not a token, or its value holds CR, LF or NUL.
     InvalidHeader(String),
     /// A header field the handshake writes itself.
@@ -202,6 +205,7 @@ impl fmt::Display for UsageError {
             Self::ProtocolNotOffered(p) => write!(f, "subprotocol {p:?} was not offered"),
             Self::InvalidProtocol(p) => write!(f, "subprotocol {p:?} is not a token"),
             Self::InvalidStatus(s) => write!(f, "status {s} cannot refuse an upgrade"),
+            Self::BodyNotAllowed(s) => write!(f, "a {s} response cannot have a body"),
             Self::InvalidHeader(n) => write!(f, "invalid header field {n:?}"),
             Self::ReservedHeader(n) => write!(f, "header field {n:?} is set by the handshake"),
             Self::UnsupportedWindowBits(b) => write!(f, "cannot compress with {b} window bits"),

@@ -553,3 +553,40 @@ fn client_and_server_handshakes_agree() {
         Some(Event::Text("thanks"))
     );
 }
+
+// A refusal's body is kept up to `max_rejection_body` whatever its framing, and the refusal
+// is reported as soon as the limit is reached: a server sending a body without end makes
+// the client hold no more than the limit.
+#[test]
+fn refusal_body_is_bounded_whatever_its_framing() {
+    let config = || {
+        ClientConfig::new("ws://server.example.com/chat")
+            .unwrap()
+            .max_rejection_body(16)
+    };
+    let heads: [&[u8]; 3] = [
+        b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 1048576\r\n\r\n",
+        b"HTTP/1.1 500 Internal Server Error\r\nTransfer-Encoding: chunked\r\n\r\n100000\r\n",
+        b"HTTP/1.1 500 Internal Server Error\r\n\r\n",
+    ];
+    for head in heads {
+        let mut handshake = handshake(config());
+        assert!(matches!(handshake.receive(head), Ok(None)));
+        let piece = [b'x'; 4096];
+        let mut fed = 0;
+        let rejection = loop {
+            assert!(fed < 1 << 20, "no refusal after {fed} body bytes");
+            fed += piece.len();
+            match handshake.receive(&piece) {
+                Ok(None) => {}
+                other => break expect_rejection(other),
+            }
+        };
+        assert_eq!(fed, 4096, "{}", text(head));
+        assert_eq!(rejection.body, [b'x'; 16]);
+        assert!(rejection.body_truncated);
+        // Later bytes are not read.
+        let again = handshake.receive(&piece).map(|_| ()).unwrap_err();
+        assert!(matches!(again, ResponseError::Rejected(_)));
+    }
+}

@@ -246,6 +246,20 @@ fn unsupported_version_response_names_version_13() {
         response.contains("\r\nSec-WebSocket-Version: 13\r\n"),
         "{response:?}"
     );
+    // RFC 9110 §15.5.22: "The server MUST send an Upgrade header field in a 426
+    // response"; RFC 9110 §7.8: a sender of Upgrade lists "upgrade" in Connection.
+    assert!(
+        response.starts_with(
+            "HTTP/1.1 426 Upgrade Required\r\n\
+             Connection: Upgrade, close\r\n\
+             Content-Length: 33\r\n\
+             Content-Type: text/plain; charset=utf-8\r\n\
+             Upgrade: websocket\r\n\
+             Sec-WebSocket-Version: 13\r\n\
+             \r\n"
+        ),
+        "{response:?}"
+    );
 }
 
 // A refusal is final: later input gets the same error, and there is nothing to accept.
@@ -674,4 +688,122 @@ fn accepted_connection_uses_the_configured_settings() {
             last: true
         }]
     );
+}
+
+// RFC 9110 §15.5.22, §7.8: an application's 426 gets `Upgrade: websocket` too.
+#[test]
+fn reject_426_carries_upgrade() {
+    let mut handshake = ServerHandshake::new(ServerConfig::new());
+    handshake.receive(&valid_request()).unwrap().unwrap();
+    assert_eq!(
+        text(&handshake.reject(426, &[], b"").unwrap()),
+        "HTTP/1.1 426 Upgrade Required\r\n\
+         Connection: Upgrade, close\r\n\
+         Content-Length: 0\r\n\
+         Upgrade: websocket\r\n\
+         \r\n"
+    );
+}
+
+// RFC 9110 §15.3.5, §15.3.6, §15.4.5, §8.6: 204, 205 and 304 carry no body, and 204 and
+// 304 no Content-Length; a body given with them is refused, changing nothing. 1xx are not
+// final responses and 101 is what `accept` sends: neither can refuse.
+#[test]
+fn reject_writes_only_valid_responses() {
+    let received = || {
+        let mut handshake = ServerHandshake::new(ServerConfig::new());
+        handshake.receive(&valid_request()).unwrap().unwrap();
+        handshake
+    };
+    let mut handshake = received();
+    for status in [0, 99, 100, 101, 103, 199, 600, 999] {
+        assert_eq!(
+            handshake.reject(status, &[], b"").unwrap_err(),
+            UsageError::InvalidStatus(status)
+        );
+    }
+    for status in [204, 205, 304] {
+        assert_eq!(
+            handshake.reject(status, &[], b"x").unwrap_err(),
+            UsageError::BodyNotAllowed(status)
+        );
+    }
+    // Nothing was used up by the refused calls.
+    assert_eq!(
+        text(&handshake.reject(204, &[("X-A", "1")], b"").unwrap()),
+        "HTTP/1.1 204 No Content\r\nConnection: close\r\nX-A: 1\r\n\r\n"
+    );
+    assert_eq!(
+        text(&received().reject(304, &[("ETag", "\"v1\"")], b"").unwrap()),
+        "HTTP/1.1 304 Not Modified\r\nConnection: close\r\nETag: \"v1\"\r\n\r\n"
+    );
+    assert_eq!(
+        text(&received().reject(205, &[], b"").unwrap()),
+        "HTTP/1.1 205 Reset Content\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+    );
+    assert_eq!(
+        text(&received().reject(200, &[], b"ok").unwrap()),
+        "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\nok"
+    );
+}
+
+// RFC 6455 §4.1: a client waits for the 101 before sending frames. What arrives before the
+// answer is kept up to `max_pre_accept_bytes` (4 KiB by default), whether it came with the
+// request or after it; one byte more is a 400 and the request can no longer be accepted.
+#[test]
+fn bytes_before_accept_are_bounded() {
+    let with_early = |n: usize| {
+        let mut wire = valid_request();
+        wire.resize(wire.len() + n, 0x81);
+        wire
+    };
+    // With the request.
+    let mut handshake = ServerHandshake::new(ServerConfig::new());
+    assert!(handshake.receive(&with_early(4096)).unwrap().is_some());
+    let error = receive(ServerConfig::new(), &with_early(4097)).unwrap_err();
+    assert_eq!(error, RequestError::EarlyDataTooLarge);
+    assert_eq!(error.status(), 400);
+    assert!(text(&error.response()).starts_with("HTTP/1.1 400 Bad Request\r\n"));
+
+    // After it, in pieces: the piece that passes the cap is refused, and so is all that
+    // follows.
+    let mut handshake = ServerHandshake::new(ServerConfig::new());
+    handshake.receive(&valid_request()).unwrap().unwrap();
+    for _ in 0..4 {
+        assert!(matches!(handshake.receive(&[0x81; 1024]), Ok(None)));
+    }
+    assert_eq!(
+        handshake.receive(&[0x81]).unwrap_err(),
+        RequestError::EarlyDataTooLarge
+    );
+    assert_eq!(
+        handshake.receive(b"").unwrap_err(),
+        RequestError::EarlyDataTooLarge
+    );
+    assert_eq!(
+        handshake.accept(Accept::new()).unwrap_err(),
+        UsageError::NoRequest
+    );
+    assert_eq!(
+        handshake.reject(404, &[], b"").unwrap_err(),
+        UsageError::NoRequest
+    );
+
+    // A configured cap, zero included.
+    let config = |cap| ServerConfig::new().max_pre_accept_bytes(cap);
+    assert!(receive(config(0), &valid_request()).unwrap().is_some());
+    assert_eq!(
+        receive(config(0), &with_early(1)).unwrap_err(),
+        RequestError::EarlyDataTooLarge
+    );
+    let wire = with_early(100_000);
+    assert!(receive(config(100_000), &wire).unwrap().is_some());
+
+    // 64 MiB fed in 64 KiB pieces is refused at the first piece that passes the cap.
+    let mut handshake = ServerHandshake::new(ServerConfig::new());
+    handshake.receive(&valid_request()).unwrap().unwrap();
+    let piece = vec![0x82; 64 * 1024];
+    let refused_at = (0..1024).position(|_| handshake.receive(&piece).is_err());
+    assert_eq!(refused_at, Some(0));
 }

@@ -3,7 +3,7 @@
 //!
 //! Input: byte 0 the server's configuration (bits 0–1 deflate: off, default, or from the
 //! byte; bit 2 subprotocols; bit 3 an origin allow-list; bit 4 a 512-byte head limit; bit 5
-//! an 8-field limit), byte 1 the connection's limits (`Limits::from_byte`), byte 2 how the
+//! an 8-field limit; bit 6 a 64-byte cap on bytes before `accept`, else none), byte 1 the connection's limits (`Limits::from_byte`), byte 2 how the
 //! rest is cut, byte 3 what the server sends between pieces; then the request.
 //!
 //! Checked: a refusal is final and its response is well-formed HTTP with the status it
@@ -43,6 +43,8 @@ fn config(b: u8, limits: &Limits) -> (ServerConfig, usize) {
     if b & 0x20 != 0 {
         config = config.max_headers(8);
     }
+    // Frames right behind the request are kept before `accept`: within 64 bytes, or all.
+    config = config.max_pre_accept_bytes(if b & 0x40 != 0 { 64 } else { usize::MAX });
     (config, min_compress)
 }
 

@@ -230,6 +230,23 @@ for name, resp in RESPONSES.items():
     write("client_handshake", f"{name}-frames",
           bytes([0x15, 0x00, 0x00, 0x2B]) + resp + CLIENT_TRAILING)
 
+# ---- handshake_work: patterns repeated up to 128 times, for either reader ----
+# Byte 0: bit 0 the role (0 server, 1 client), bits 1-7 the repeat count less one; byte 1
+# how the result is cut (0 whole, 1 byte by byte, else drawn pieces).
+WORK = {
+    "server-crlf-runs": (0, b"\r\n" * 32),
+    "server-lf-runs": (0, b"\n" * 64),
+    "server-crlf-then-request": (0, b"\r\n" * 4 + REQUESTS["rfc6455"]),
+    "server-many-fields": (0, b"GET / HTTP/1.1\r\n" + b"X-A: b\r\n" * 200),
+    "server-long-line": (0, b"GET / HTTP/1.1\r\nX: " + b"v" * 2000),
+    "client-interim": (1, b"HTTP/1.1 100 Continue\r\n\r\n"),
+    "client-early-hints": (1, b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n\r\n"),
+    "client-many-fields": (1, b"HTTP/1.1 101 Switching Protocols\r\n" + b"X-A: b\r\n" * 200),
+}
+for name, (role, pattern) in WORK.items():
+    for cut, suffix in ((0x00, "whole"), (0x01, "bytewise"), (0x07, "pieces")):
+        write("handshake_work", f"{name}-{suffix}", bytes([0xFE | role, cut]) + pattern)
+
 # ---- extensions_header: header values ----
 EXTENSIONS = [
     "permessage-deflate; client_max_window_bits",

@@ -149,6 +149,13 @@ impl BodyReader {
                 self.broken();
                 Chunked::DataEnd
             }
+            // RFC 9112 §7.1.2: trailer-section = *( field-line CRLF ).
+            Chunked::Trailers => {
+                if !is_field_line(line) {
+                    self.broken();
+                }
+                Chunked::Trailers
+            }
             other => other,
         };
         newline + 1
@@ -168,15 +175,87 @@ impl BodyReader {
     }
 }
 
-/// `chunk-size [ chunk-ext ]`: hexadecimal digits, then optionally `;` and extensions.
+/// RFC 9112 §7.1: `chunk-size [ chunk-ext ]`, where
+///
+/// ```text
+/// chunk-size = 1*HEXDIG
+/// chunk-ext  = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
+/// chunk-ext-name = token
+/// chunk-ext-val  = token / quoted-string
+/// ```
+///
+/// `None` for anything else, or a size past 60 bits (leading zeros aside).
 fn parse_chunk_size(line: &[u8]) -> Option<u64> {
-    let digits = line.split(|&b| matches!(b, b';' | b' ' | b'\t')).next()?;
-    if digits.is_empty() || digits.len() > 15 {
+    let digits = line.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+    let (size, ext) = line.split_at(digits);
+    let significant = size.iter().skip_while(|&&b| b == b'0').count();
+    if size.is_empty() || significant > 15 || !is_chunk_ext(ext) {
         return None;
     }
-    digits.iter().try_fold(0u64, |size, &b| {
+    size.iter().try_fold(0u64, |size, &b| {
         Some(size << 4 | u64::from(char::from(b).to_digit(16)?))
     })
+}
+
+/// RFC 9112 §5: `field-line = field-name ":" OWS field-value OWS`, the name a token and
+/// the value free of controls other than tab.
+fn is_field_line(line: &[u8]) -> bool {
+    let Some(colon) = line.iter().position(|&b| b == b':') else {
+        return false;
+    };
+    super::is_token(&line[..colon]) && super::is_field_value(&line[colon + 1..])
+}
+
+/// `*( BWS ";" BWS token [ BWS "=" BWS ( token / quoted-string ) ] )`.
+fn is_chunk_ext(mut s: &[u8]) -> bool {
+    fn bws(s: &[u8]) -> &[u8] {
+        let n = s.iter().take_while(|b| matches!(b, b' ' | b'\t')).count();
+        &s[n..]
+    }
+    fn token(s: &[u8]) -> Option<&[u8]> {
+        let n = s.iter().take_while(|&&b| super::is_tchar(b)).count();
+        (n > 0).then_some(&s[n..])
+    }
+    /// RFC 9110 §5.6.4: DQUOTE *( qdtext / quoted-pair ) DQUOTE.
+    fn quoted(s: &[u8]) -> Option<&[u8]> {
+        let mut i = 1;
+        loop {
+            match *s.get(i)? {
+                b'"' => return Some(&s[i + 1..]),
+                b'\\' => match s.get(i + 1)? {
+                    b'\t' | b' '..=b'~' | 0x80.. => i += 2,
+                    _ => return None,
+                },
+                b'\t' | b' ' | b'!' | b'#'..=b'[' | b']'..=b'~' | 0x80.. => i += 1,
+                _ => return None,
+            }
+        }
+    }
+    loop {
+        s = bws(s);
+        if s.is_empty() {
+            return true;
+        }
+        let Some(rest) = s.strip_prefix(b";") else {
+            return false;
+        };
+        let Some(rest) = token(bws(rest)) else {
+            return false;
+        };
+        s = bws(rest);
+        if let Some(rest) = s.strip_prefix(b"=") {
+            let rest = bws(rest);
+            let value = if rest.first() == Some(&b'"') {
+                quoted(rest)
+            } else {
+                token(rest)
+            };
+            let Some(rest) = value else {
+                return false;
+            };
+            s = rest;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -207,6 +286,37 @@ mod tests {
     }
 
     #[test]
+    fn chunk_size_grammar() {
+        for (line, size) in [
+            (&b"0"[..], 0),
+            (b"a", 10),
+            (b"00000000000000000001F", 31),
+            (b"5;x", 5),
+            (b"5 ; x = y ;z", 5),
+            (b"5;x=\"a \\\" b\"", 5),
+            (b"fffffffffffffff", 0xfff_ffff_ffff_ffff),
+        ] {
+            assert_eq!(parse_chunk_size(line), Some(size), "{line:?}");
+        }
+        for line in [
+            &b""[..],
+            b" 5",
+            b"+5",
+            b"0x5",
+            b"5 x",
+            b"5;",
+            b"5;=y",
+            b"5;x=",
+            b"5;x=\"y",
+            b"5;x=y z",
+            b"1000000000000000",
+            b"g",
+        ] {
+            assert_eq!(parse_chunk_size(line), None, "{line:?}");
+        }
+    }
+
+    #[test]
     fn broken_chunked_framing_ends_truncated() {
         assert_eq!(
             read(BodyLength::Chunked, b"zz\r\n", 100),
@@ -214,6 +324,18 @@ mod tests {
         );
         assert_eq!(
             read(BodyLength::Chunked, b"2\r\nabX", 100),
+            (b"ab".to_vec(), true, true)
+        );
+        assert_eq!(
+            read(BodyLength::Chunked, b"2 x\r\nab\r\n0\r\n\r\n", 100),
+            (vec![], true, true)
+        );
+        assert_eq!(
+            read(
+                BodyLength::Chunked,
+                b"2\r\nab\r\n0\r\nno colon\r\n\r\n",
+                100
+            ),
             (b"ab".to_vec(), true, true)
         );
     }

@@ -6,7 +6,9 @@ use base64::Engine as _;
 
 use super::body::{BodyLength, BodyReader};
 use super::extensions::{Extension, ExtensionsSyntaxError};
-use super::head::{DEFAULT_MAX_HEAD_BYTES, DEFAULT_MAX_HEADERS, HeadReader, HeadStatus};
+use super::head::{
+    DEFAULT_MAX_HEAD_BYTES, DEFAULT_MAX_HEADERS, HeadReader, HeadStatus, MAX_EMPTY_LINES,
+};
 use super::url::{UrlError, WsUrl};
 use super::{Headers, accept_key, check_extra_headers, is_token, push_field, trim_ows};
 use crate::connection::{Config, Connection, Role};
@@ -142,11 +144,13 @@ pub enum ResponseError {
     HeadTooLarge,
     /// More header fields than the limit.
     TooManyHeaders,
-    /// Not parseable as an HTTP/1.x response.
+    /// Not parseable as an HTTP/1.x response, or a refusal whose body length cannot be
+    /// known (an invalid `Content-Length`: RFC 9112 §6.3 item 5 has the client discard
+    /// the response).
     Malformed(String),
     /// RFC 6455 §4.1: a `101` over HTTP/1.0 is not a valid upgrade.
     HttpVersion,
-    /// `Upgrade` is not `websocket` (RFC 6455 §4.1, item 2).
+    /// `Upgrade` is not `websocket`, alone (RFC 6455 §4.1, item 2).
     UpgradeNotWebSocket,
     /// `Connection` does not contain `upgrade` (RFC 6455 §4.1, item 3).
     ConnectionNotUpgrade,
@@ -154,8 +158,11 @@ pub enum ResponseError {
     AcceptCount,
     /// `Sec-WebSocket-Accept` is not the value derived from our key (item 4).
     AcceptMismatch,
-    /// The server selected a subprotocol that was not offered, or several (item 6).
+    /// The server selected a subprotocol that was not offered (item 6).
     ProtocolNotOffered(String),
+    /// `Sec-WebSocket-Protocol` is not one token on one field line: empty, a list, or sent
+    /// twice (RFC 6455 §4.2.2, §4.3).
+    InvalidProtocol(String),
     /// The server accepted an extension that was not offered (item 5).
     ExtensionNotOffered(String),
     /// `Sec-WebSocket-Extensions` breaks its grammar.
@@ -179,6 +186,7 @@ impl fmt::Display for ResponseError {
             Self::AcceptCount => f.write_str("response needs exactly one Sec-WebSocket-Accept"),
             Self::AcceptMismatch => f.write_str("Sec-WebSocket-Accept does not match the key"),
             Self::ProtocolNotOffered(p) => write!(f, "server chose subprotocol {p:?}, not offered"),
+            Self::InvalidProtocol(p) => write!(f, "malformed Sec-WebSocket-Protocol {p:?}"),
             Self::ExtensionNotOffered(e) => write!(f, "server accepted extension {e}, not offered"),
             Self::InvalidExtensions(e) => e.fmt(f),
             Self::Deflate(e) => e.fmt(f),
@@ -296,24 +304,29 @@ impl ClientHandshake {
             State::Failed(e) => return Err(e.clone()),
             State::Done => return Ok(None),
         }
-        let mut status = self.head.push(bytes, self.config.max_head_bytes);
+        let mut input = bytes;
         loop {
-            let end = match status {
+            let (status, rest) = self.head.push(input, self.config.max_head_bytes);
+            match status {
                 HeadStatus::Partial => return Ok(None),
                 HeadStatus::TooLarge => return Err(self.fail(ResponseError::HeadTooLarge)),
-                HeadStatus::Ended(end) => end,
-            };
-            match self.parse(end) {
-                Ok(Parsed::Incomplete) => {
-                    self.head.continue_after(end);
+                HeadStatus::TooManyEmptyLines => {
+                    let e =
+                        format!("more than {MAX_EMPTY_LINES} empty lines before the status line");
+                    return Err(self.fail(ResponseError::Malformed(e)));
                 }
+                HeadStatus::Ended => {}
+            }
+            match self.parse() {
                 Ok(Parsed::Interim) => {
                     // RFC 9110 §15.2: 1xx responses other than 101 are informational and
-                    // precede the final one.
-                    self.head.discard(end);
+                    // precede the final one. Each is read once; together they count
+                    // toward the head limit, so a stream of them ends.
+                    self.head.next_head();
+                    input = rest;
                 }
                 Ok(Parsed::Upgraded(headers, extensions, protocol, deflate)) => {
-                    let rest = self.head.take_rest(end);
+                    self.head.finish();
                     let keys = self.keys.take();
                     let mut connection =
                         Connection::new(Role::Client, self.config.connection.clone(), keys);
@@ -327,7 +340,7 @@ impl ClientHandshake {
                         };
                     }
                     connection.set_protocol(protocol);
-                    connection.receive(&rest);
+                    connection.receive(rest);
                     self.state = State::Done;
                     return Ok(Some(Accepted {
                         connection,
@@ -336,15 +349,16 @@ impl ClientHandshake {
                     }));
                 }
                 Ok(Parsed::Refused(rejection, length)) => {
-                    let rest = self.head.take_rest(end);
+                    self.head.finish();
+                    // The body is bounded by `max_rejection_body`; bytes past its end are
+                    // not kept.
                     let mut body = BodyReader::new(length, self.config.max_rejection_body);
-                    body.push(&rest);
+                    body.push(rest);
                     self.state = State::RejectionBody(rejection, body);
                     return self.finish_rejection_if_done();
                 }
                 Err(e) => return Err(self.fail(e)),
             }
-            status = self.head.find_end(self.config.max_head_bytes);
         }
     }
 
@@ -378,17 +392,32 @@ impl ClientHandshake {
         Err(self.fail(ResponseError::Rejected(rejection)))
     }
 
+    /// The head reader, for tests of its work.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn head_reader(&self) -> &HeadReader {
+        &self.head
+    }
+
     fn fail(&mut self, error: ResponseError) -> ResponseError {
+        self.head.finish();
         self.state = State::Failed(error.clone());
         error
     }
 
-    fn parse(&self, end: usize) -> Result<Parsed, ResponseError> {
-        let mut fields = vec![httparse::EMPTY_HEADER; self.config.max_headers];
+    /// Parses a complete head, once.
+    fn parse(&mut self) -> Result<Parsed, ResponseError> {
+        let mut fields =
+            vec![httparse::EMPTY_HEADER; self.head.header_slots(self.config.max_headers)];
         let mut parsed = httparse::Response::new(&mut fields);
-        match parsed.parse(&self.head.bytes()[..end]) {
+        match parsed.parse(self.head.head()) {
             Ok(httparse::Status::Complete(_)) => {}
-            Ok(httparse::Status::Partial) => return Ok(Parsed::Incomplete),
+            // The reader found the blank line that ends the head, after any empty lines:
+            // a parser that still wants more has met something it cannot read.
+            Ok(httparse::Status::Partial) => {
+                return Err(ResponseError::Malformed(
+                    "incomplete response head".to_owned(),
+                ));
+            }
             Err(httparse::Error::TooManyHeaders) => return Err(ResponseError::TooManyHeaders),
             Err(e) => return Err(ResponseError::Malformed(e.to_string())),
         }
@@ -400,7 +429,7 @@ impl ClientHandshake {
             101 => {}
             100..=199 => return Ok(Parsed::Interim),
             _ => {
-                let length = body_length(status, &headers);
+                let length = body_length(status, version, &headers)?;
                 let rejection = Rejection {
                     status,
                     reason,
@@ -419,7 +448,15 @@ impl ClientHandshake {
         if version < 1 {
             return Err(ResponseError::HttpVersion);
         }
-        if !headers.has_token("Upgrade", "websocket") {
+        // Item 2: the client fails the connection if Upgrade "contains a value that is not
+        // an ASCII case-insensitive match for the value "websocket"": one protocol, on one
+        // field line (a second line would add a value to the list, RFC 9110 §5.3).
+        let mut upgrade = headers.list("Upgrade");
+        let first = upgrade.next();
+        let only_websocket =
+            first.is_some_and(|p| p.eq_ignore_ascii_case(b"websocket")) && upgrade.next().is_none();
+        drop(upgrade);
+        if !only_websocket {
             return Err(ResponseError::UpgradeNotWebSocket);
         }
         if !headers.has_token("Connection", "upgrade") {
@@ -431,32 +468,36 @@ impl ClientHandshake {
         if trim_ows(accept) != self.expected_accept.as_bytes() {
             return Err(ResponseError::AcceptMismatch);
         }
-        // Item 6: at most one subprotocol, and one that was offered.
-        let chosen: Vec<&[u8]> = headers.list("Sec-WebSocket-Protocol").collect();
-        let protocol = match chosen.as_slice() {
-            [] => None,
-            [one] => {
-                let one = String::from_utf8_lossy(one).into_owned();
-                if !self.config.protocols.contains(&one) {
-                    return Err(ResponseError::ProtocolNotOffered(one));
+        // Item 6, and §4.2.2: the field is one token (`Sec-WebSocket-Protocol-Server =
+        // token`, §4.3), on one line, "The empty string is not the same as the null value
+        // ... and is not a legal value"; and one that was offered.
+        let protocol = match headers.count("Sec-WebSocket-Protocol") {
+            0 => None,
+            1 => {
+                let value = headers.get("Sec-WebSocket-Protocol").map(trim_ows);
+                let value = value.unwrap_or_default();
+                let text = String::from_utf8_lossy(value).into_owned();
+                if !is_token(value) {
+                    return Err(ResponseError::InvalidProtocol(text));
                 }
-                Some(one)
+                if !self.config.protocols.contains(&text) {
+                    return Err(ResponseError::ProtocolNotOffered(text));
+                }
+                Some(text)
             }
-            several => {
-                let all = several
-                    .iter()
-                    .map(|p| String::from_utf8_lossy(p))
-                    .collect::<Vec<_>>();
-                return Err(ResponseError::ProtocolNotOffered(all.join(", ")));
+            _ => {
+                let all: Vec<_> = headers
+                    .get_all("Sec-WebSocket-Protocol")
+                    .map(String::from_utf8_lossy)
+                    .collect();
+                return Err(ResponseError::InvalidProtocol(all.join(", ")));
             }
         };
         // Item 5: only extensions that were offered, each at most once: here, a single
-        // permessage-deflate if it was offered.
-        let mut extensions = Vec::new();
-        for value in headers.get_all("Sec-WebSocket-Extensions") {
-            extensions
-                .extend(Extension::parse_list(value).map_err(ResponseError::InvalidExtensions)?);
-        }
+        // permessage-deflate if it was offered. Each field is `1#extension` (§9.1).
+        let extensions = headers
+            .extensions()
+            .map_err(ResponseError::InvalidExtensions)?;
         let deflate = match (extensions.as_slice(), &self.config.deflate) {
             ([], _) => None,
             ([only], Some(config)) if only.name().eq_ignore_ascii_case(PERMESSAGE_DEFLATE) => Some(
@@ -474,8 +515,6 @@ impl ClientHandshake {
 }
 
 enum Parsed {
-    /// Empty lines came before the status line; the blank line found was not the end.
-    Incomplete,
     /// A 1xx other than 101.
     Interim,
     Upgraded(
@@ -531,24 +570,80 @@ fn build_request(config: &ClientConfig, key: &str) -> Vec<u8> {
     out
 }
 
-/// RFC 9112 §6.3: how long the body of a response is.
-fn body_length(status: u16, headers: &Headers) -> BodyLength {
+/// RFC 9112 §6.3: how long the body of a response refusing the upgrade is.
+fn body_length(status: u16, version: u8, headers: &Headers) -> Result<BodyLength, ResponseError> {
+    // Item 1: no body in 1xx (interim, read before), 204 and 304, whatever the fields say.
     if matches!(status, 204 | 304) {
-        return BodyLength::None;
-    }
-    if headers
-        .list("Transfer-Encoding")
-        .last()
-        .is_some_and(|e| e.eq_ignore_ascii_case(b"chunked"))
-    {
-        return BodyLength::Chunked;
+        return Ok(BodyLength::None);
     }
     if headers.get("Transfer-Encoding").is_some() {
-        return BodyLength::UntilClose;
+        // RFC 9112 §6.1: Transfer-Encoding in HTTP/1.0 is faulty framing; item 3: chunked
+        // only as the final coding, otherwise the body runs until the server closes. It
+        // overrides any Content-Length.
+        let chunked_last = headers
+            .list("Transfer-Encoding")
+            .last()
+            .is_some_and(|e| e.eq_ignore_ascii_case(b"chunked"));
+        return Ok(if chunked_last && version >= 1 {
+            BodyLength::Chunked
+        } else {
+            BodyLength::UntilClose
+        });
     }
-    headers
-        .single("Content-Length")
-        .and_then(|length| std::str::from_utf8(trim_ows(length)).ok())
-        .and_then(|length| length.parse().ok())
-        .map_or(BodyLength::UntilClose, BodyLength::Fixed)
+    // Item 5: an invalid Content-Length is an unrecoverable error, and "the user agent
+    // MUST close the connection to the server and discard the received response".
+    match headers.content_length() {
+        Ok(Some(length)) => Ok(BodyLength::Fixed(length)),
+        Ok(None) => Ok(BodyLength::UntilClose),
+        Err(_) => Err(ResponseError::Malformed(
+            "invalid Content-Length".to_owned(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SeededKeys;
+
+    // Interim responses, empty lines and long heads, whole and byte by byte: the client's
+    // reader does a few units of work per byte fed.
+    #[test]
+    fn client_work_is_linear_in_the_bytes_fed() {
+        let config = || {
+            ClientConfig::new("ws://a/")
+                .unwrap()
+                .max_head_bytes(1 << 20)
+                .max_headers(1 << 16)
+        };
+        let shapes: [fn(usize) -> Vec<u8>; 3] = [
+            |n| b"HTTP/1.1 100 Continue\r\n\r\n".repeat(n / 25),
+            |n| b"HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n\r\n".repeat(n / 40),
+            |n| {
+                let mut wire = b"HTTP/1.1 101 Switching Protocols\r\n".to_vec();
+                while wire.len() < n {
+                    wire.extend_from_slice(b"X-A: b\r\n");
+                }
+                wire
+            },
+        ];
+        for make in shapes {
+            for n in [1 << 10, 1 << 13, 1 << 16] {
+                let wire = make(n);
+                for step in [1, 5, wire.len()] {
+                    let mut handshake = ClientHandshake::with_keys(config(), SeededKeys::new(1))
+                        .expect("valid configuration");
+                    for piece in wire.chunks(step) {
+                        let _ = handshake.receive(piece);
+                    }
+                    let work = handshake.head_reader().work();
+                    assert!(
+                        work <= 4 * wire.len() as u64,
+                        "{} bytes in steps of {step}: work {work}",
+                        wire.len()
+                    );
+                }
+            }
+        }
+    }
 }

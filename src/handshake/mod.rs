@@ -10,6 +10,7 @@ pub(crate) mod client;
 pub(crate) mod extensions;
 pub(crate) mod head;
 pub(crate) mod server;
+pub(crate) mod uri;
 pub(crate) mod url;
 
 use std::fmt;
@@ -98,10 +99,7 @@ impl Headers {
     /// The elements of a comma-separated list header (RFC 9110 §5.6.1) over all of its
     /// fields, trimmed, empty elements skipped.
     fn list<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
-        self.get_all(name)
-            .flat_map(|v| v.split(|&b| b == b','))
-            .map(trim_ows)
-            .filter(|e| !e.is_empty())
+        self.get_all(name).flat_map(list_elements)
     }
 
     /// Whether a list header contains `token`, compared case-insensitively.
@@ -109,6 +107,77 @@ impl Headers {
         self.list(name)
             .any(|e| e.eq_ignore_ascii_case(token.as_bytes()))
     }
+
+    /// Whether every field line named `name` is a `1#element` list (RFC 9110 §5.6.1): at
+    /// least one non-empty element each, every element passing `element`. Empty elements
+    /// between them are ignored, as that section asks of a recipient.
+    fn is_list_of(&self, name: &str, element: impl Fn(&[u8]) -> bool) -> bool {
+        self.get_all(name).all(|value| {
+            let mut elements = list_elements(value).peekable();
+            elements.peek().is_some() && elements.all(&element)
+        })
+    }
+
+    /// Every `Sec-WebSocket-Extensions` field parsed, in order. Each field is `1#extension`
+    /// (RFC 6455 §9.1): an empty one is not the absence of one (§4.2.2, "The empty string
+    /// is not the same as the null value"), and breaks the grammar at its end.
+    fn extensions(&self) -> Result<Vec<extensions::Extension>, extensions::ExtensionsSyntaxError> {
+        let mut all = Vec::new();
+        for value in self.get_all("Sec-WebSocket-Extensions") {
+            let list = extensions::Extension::parse_list(value)?;
+            if list.is_empty() {
+                return Err(extensions::ExtensionsSyntaxError { at: value.len() });
+            }
+            all.extend(list);
+        }
+        Ok(all)
+    }
+
+    /// The body length `Content-Length` announces (RFC 9110 §8.6, RFC 9112 §6.3 item 5):
+    /// `None` without the field; an error unless every element of every field line is
+    /// `1*DIGIT`, fits in a `u64`, and all are the same number.
+    fn content_length(&self) -> Result<Option<u64>, InvalidContentLength> {
+        let mut length = None;
+        for value in self.get_all("Content-Length") {
+            let mut elements = list_elements(value).peekable();
+            if elements.peek().is_none() {
+                return Err(InvalidContentLength);
+            }
+            for element in elements {
+                let n = parse_decimal(element).ok_or(InvalidContentLength)?;
+                if length.is_some_and(|l| l != n) {
+                    return Err(InvalidContentLength);
+                }
+                length = Some(n);
+            }
+        }
+        Ok(length)
+    }
+}
+
+/// `Content-Length` is not one valid decimal length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct InvalidContentLength;
+
+/// The non-empty elements of one list field value, trimmed (RFC 9110 §5.6.1).
+fn list_elements(value: &[u8]) -> impl Iterator<Item = &[u8]> {
+    value
+        .split(|&b| b == b',')
+        .map(trim_ows)
+        .filter(|e| !e.is_empty())
+}
+
+/// `1*DIGIT` as a `u64`: no sign, no space, no overflow (`str::parse` takes a "+").
+fn parse_decimal(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |n, &b| {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n.checked_mul(10)?.checked_add(u64::from(b - b'0'))
+    })
 }
 
 impl fmt::Debug for Headers {
@@ -200,6 +269,59 @@ mod tests {
         assert!(headers.has_token("CONNECTION", "upgrade"));
         assert!(!headers.has_token("Connection", "close"));
         assert_eq!(headers.list("Connection").count(), 2);
+    }
+
+    #[test]
+    fn content_length_grammar() {
+        let length = |values: &[&str]| {
+            Headers {
+                fields: values
+                    .iter()
+                    .map(|v| ("Content-Length".to_owned(), v.as_bytes().to_vec()))
+                    .collect(),
+            }
+            .content_length()
+        };
+        assert_eq!(length(&[]), Ok(None));
+        assert_eq!(length(&["0"]), Ok(Some(0)));
+        assert_eq!(length(&[" 42 "]), Ok(Some(42)));
+        assert_eq!(length(&["007"]), Ok(Some(7)));
+        assert_eq!(length(&["3, 3"]), Ok(Some(3)));
+        assert_eq!(length(&["3", "3"]), Ok(Some(3)));
+        assert_eq!(
+            length(&["18446744073709551615"]),
+            Ok(Some(18_446_744_073_709_551_615))
+        );
+        for bad in [
+            &["+3"][..],
+            &["-3"],
+            &[""],
+            &[" , "],
+            &["3 4"],
+            &["0x10"],
+            &["3", "4"],
+            &["3, 4"],
+            &["18446744073709551616"],
+            &["1e3"],
+            &["\u{661}"],
+        ] {
+            assert_eq!(length(bad), Err(InvalidContentLength), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn one_or_more_elements_per_field_line() {
+        let headers = |values: &[&str]| Headers {
+            fields: values
+                .iter()
+                .map(|v| ("X-List".to_owned(), v.as_bytes().to_vec()))
+                .collect(),
+        };
+        assert!(headers(&[]).is_list_of("X-List", is_token));
+        assert!(headers(&["a, ,b", "c"]).is_list_of("x-list", is_token));
+        for bad in [&[""][..], &[" , , "], &["a", ""], &["a b"]] {
+            assert!(!headers(bad).is_list_of("X-List", is_token), "{bad:?}");
+        }
     }
 
     #[test]

@@ -168,8 +168,7 @@ fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), UrlError> {
         return Err(UrlError::MissingHost);
     }
     // RFC 3986 §3.2.2 reg-name (which also covers IPv4 addresses).
-    let reg_name = |b: u8| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=%".contains(&b);
-    if !host.bytes().all(reg_name) {
+    if !super::uri::is_reg_name(host.as_bytes()) {
         return Err(UrlError::InvalidHost);
     }
     Ok((host, port))
@@ -253,6 +252,7 @@ mod tests {
             ("ws://[nothex]/", UrlError::InvalidHost),
             ("ws://[::1]x/", UrlError::InvalidHost),
             ("ws://exa<mple.com/", UrlError::InvalidHost),
+            ("ws://exa%zzmple.com/", UrlError::InvalidHost),
             ("ws://example.com:65536/", UrlError::InvalidPort),
             ("ws://example.com:0/", UrlError::InvalidPort),
             ("ws://example.com:8a/", UrlError::InvalidPort),
