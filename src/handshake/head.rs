@@ -182,8 +182,7 @@ impl HeadReader {
 }
 
 /// The reader's work, for unit tests and for fuzz targets (cargo-fuzz builds every crate
-/// with `--cfg fuzzing`); no other build has it.
-#[allow(unexpected_cfgs)]
+/// with `--cfg fuzzing`, declared in `Cargo.toml`); no other build has it.
 pub(crate) mod probe {
     impl super::HeadReader {
         /// Bytes scanned, copied and parsed, and header slots allocated, so far: a
