@@ -1,44 +1,50 @@
-//! The connection's two byte buffers, reused for its whole life.
+//! The connection's byte buffers.
 //!
-//! Neither shrinks by itself: a connection that once held a large message keeps the memory
-//! for the next one, which is what steady-state throughput wants. `shrink` gives it back
-//! when the caller knows the connection will idle.
+//! Each keeps its storage initialised past the bytes it holds (zeroed once, when it grows),
+//! so reads, inflation and frame building write into it with no `unsafe` and without
+//! zeroing again. Storage is kept while traffic flows, which is what steady-state
+//! throughput wants, and given back when the connection idles (see
+//! `Connection::input_buffer`) or when the caller asks (`Connection::shrink_buffers`).
 
-/// How much free space [`InputBuffer::space`] offers at the least: one read's worth.
-pub(crate) const MIN_READ: usize = 16 * 1024;
-
-/// Received bytes not yet processed: `buf[start..end]`.
+/// Received bytes not yet processed: `bytes[start..end]`; the storage after `end` is free
+/// space for reads.
 #[derive(Debug, Default)]
 pub(crate) struct InputBuffer {
-    buf: Vec<u8>,
+    bytes: Vec<u8>,
     start: usize,
     end: usize,
 }
 
 impl InputBuffer {
+    #[inline]
     pub(crate) fn data(&self) -> &[u8] {
-        &self.buf[self.start..self.end]
+        &self.bytes[self.start..self.end]
     }
 
+    #[inline]
     pub(crate) fn data_mut(&mut self) -> &mut [u8] {
-        &mut self.buf[self.start..self.end]
+        &mut self.bytes[self.start..self.end]
     }
 
+    #[inline]
     pub(crate) fn len(&self) -> usize {
         self.end - self.start
     }
 
     /// Where `data()` begins inside the backing storage, so that a range taken now still
     /// names the same bytes after `consume` (which never moves data).
+    #[inline]
     pub(crate) fn offset(&self) -> usize {
         self.start
     }
 
     /// The backing storage, for reading back ranges computed from `offset`.
+    #[inline]
     pub(crate) fn raw(&self) -> &[u8] {
-        &self.buf
+        &self.bytes
     }
 
+    #[inline]
     pub(crate) fn consume(&mut self, n: usize) {
         debug_assert!(n <= self.len());
         self.start += n.min(self.len());
@@ -49,58 +55,78 @@ impl InputBuffer {
     }
 
     pub(crate) fn extend(&mut self, bytes: &[u8]) {
-        self.reserve(bytes.len());
-        self.buf[self.end..self.end + bytes.len()].copy_from_slice(bytes);
+        self.space(bytes.len())[..bytes.len()].copy_from_slice(bytes);
         self.end += bytes.len();
     }
 
     /// Free space after the data, at least `min` bytes, for the caller to read into.
+    #[inline]
     pub(crate) fn space(&mut self, min: usize) -> &mut [u8] {
-        self.reserve(min);
-        &mut self.buf[self.end..]
+        if self.bytes.len() - self.end < min {
+            self.make_room(min);
+        }
+        &mut self.bytes[self.end..]
+    }
+
+    /// Makes `min` bytes of free space, by moving the unprocessed bytes to the front or into
+    /// larger storage.
+    ///
+    /// Moving them costs their length, so it is done when they are few next to the space it
+    /// frees (at most an eighth of the storage): each byte is then moved about a seventh of
+    /// a time on average. Otherwise the storage grows, doubling up to eight times what is
+    /// asked for (or twice the unprocessed bytes and the space), and only the unprocessed
+    /// bytes are copied over, not the dead ones before them.
+    #[cold]
+    fn make_room(&mut self, min: usize) {
+        let live = self.len();
+        let len = self.bytes.len();
+        let cap = (8 * min).max(2 * (live + min));
+        if self.start > 0 && (live <= len / 8 || len >= cap) && len - live >= min {
+            self.bytes.copy_within(self.start..self.end, 0);
+        } else {
+            let grown = (2 * len).min(cap).max(live + min);
+            let mut bytes = vec![0; grown];
+            bytes[..live].copy_from_slice(self.data());
+            self.bytes = bytes;
+        }
+        self.start = 0;
+        self.end = live;
     }
 
     /// Marks `n` bytes of the space returned by `space` as received.
     ///
     /// # Panics
     /// If `n` is larger than the space offered: the caller claims bytes it cannot have read.
+    #[inline]
     pub(crate) fn commit(&mut self, n: usize) {
         assert!(
-            n <= self.buf.len() - self.end,
+            n <= self.bytes.len() - self.end,
             "commit_input({n}) exceeds the {} bytes of space offered",
-            self.buf.len() - self.end
+            self.bytes.len() - self.end
         );
         self.end += n;
     }
 
-    fn reserve(&mut self, min: usize) {
-        if self.buf.len() - self.end >= min {
-            return;
-        }
-        if self.start > 0 {
-            self.buf.copy_within(self.start..self.end, 0);
-            self.end -= self.start;
+    /// Frees the storage if it holds no data and is larger than `keep` bytes.
+    pub(crate) fn release_if_empty(&mut self, keep: usize) {
+        if self.start == self.end && self.bytes.len() > keep {
+            self.bytes = Vec::new();
             self.start = 0;
-        }
-        if self.buf.len() - self.end < min {
-            self.buf.resize(self.end + min, 0);
-            // Vec grew its capacity geometrically; offer all of it, zeroed once, so that the
-            // next reads need no growth.
-            self.buf.resize(self.buf.capacity(), 0);
+            self.end = 0;
         }
     }
 
     pub(crate) fn shrink(&mut self) {
-        let len = self.len();
-        self.buf.copy_within(self.start..self.end, 0);
-        self.buf.truncate(len);
-        self.buf.shrink_to_fit();
+        let live = self.len();
+        self.bytes.copy_within(self.start..self.end, 0);
+        self.bytes.truncate(live);
+        self.bytes.shrink_to_fit();
         self.start = 0;
-        self.end = len;
+        self.end = live;
     }
 
     pub(crate) fn capacity(&self) -> usize {
-        self.buf.capacity()
+        self.bytes.capacity()
     }
 }
 
@@ -179,6 +205,15 @@ impl OutputBuffer {
         self.end += data.len();
     }
 
+    /// Frees the storage if nothing is pending and it is larger than `keep` bytes.
+    pub(crate) fn release_if_empty(&mut self, keep: usize) {
+        if self.start == self.end && self.bytes.len() > keep {
+            self.bytes = Vec::new();
+            self.start = 0;
+            self.end = 0;
+        }
+    }
+
     /// Drops the last `n` bytes, which the caller knows are unwritten.
     pub(crate) fn truncate_tail(&mut self, n: usize) {
         self.end -= n.min(self.len());
@@ -252,6 +287,18 @@ impl MessageBuffer {
     pub(crate) fn commit(&mut self, n: usize) {
         debug_assert!(self.filled + n <= self.bytes.len());
         self.filled += n;
+    }
+
+    /// Reserves (without initialising) storage for `total` more bytes of data, within
+    /// `limit` bytes in all, so that a message of known size grows without being moved.
+    pub(crate) fn reserve_total(&mut self, total: usize, limit: usize) {
+        let end = self
+            .filled
+            .saturating_add(total)
+            .min(limit.max(self.filled));
+        if end > self.bytes.capacity() {
+            self.bytes.reserve_exact(end - self.bytes.len());
+        }
     }
 
     /// Drops the first `n` bytes of data.

@@ -172,10 +172,7 @@ fn feed_via_input_buffer<'a>(
     for mut piece in pieces {
         while !piece.is_empty() {
             let space = conn.input_buffer();
-            assert!(
-                space.len() >= 16 * 1024,
-                "input_buffer offers at least 16 KiB"
-            );
+            assert!(space.len() >= 1024, "input_buffer offers at least 1 KiB");
             let n = space.len().min(piece.len());
             space[..n].copy_from_slice(&piece[..n]);
             conn.commit_input(n);
@@ -222,17 +219,75 @@ fn input_buffer_path_matches_receive() {
     }
 }
 
-// The input buffer offers room for the whole of a large frame's remaining payload (up to
-// 1 MiB), so that one read can take it in.
+/// Reads `wire` through `input_buffer` in reads of at most `max` bytes; returns the
+/// events and the space offered for each read.
+fn read_through(conn: &mut Connection, wire: &[u8], max: usize) -> (Vec<OwnedEvent>, Vec<usize>) {
+    let (mut events, mut offered) = (Vec::new(), Vec::new());
+    let mut at = 0;
+    while at < wire.len() {
+        let space = conn.input_buffer();
+        offered.push(space.len());
+        let n = space.len().min(max).min(wire.len() - at);
+        space[..n].copy_from_slice(&wire[at..at + n]);
+        conn.commit_input(n);
+        at += n;
+        events.extend(common::drain(conn).events);
+    }
+    (events, offered)
+}
+
+// Reads that fill the space get more next time, up to `Config::read_size`; a binary frame
+// delivered in place gets room for all of it.
 #[test]
-fn input_buffer_grows_for_a_large_frame() {
-    let frame = masked(FIN | BINARY, &vec![3; 200_000]);
+fn input_buffer_adapts_to_the_reads() {
+    let wire: Vec<u8> = (0..200)
+        .flat_map(|i| masked(FIN | BINARY, &[i as u8; 1000]))
+        .collect();
+    let mut conn = Connection::server(Config::new());
+    let (events, offered) = read_through(&mut conn, &wire, usize::MAX);
+    assert_eq!(events.len(), 200);
+    assert!(offered[0] >= 1024 && offered[0] < 16 * 1024, "{offered:?}");
+    assert!(offered.iter().any(|&n| n >= 64 * 1024), "{offered:?}");
+
+    let frame = masked(FIN | BINARY, &vec![3; 100_000]);
     let mut conn = Connection::server(Config::new());
     let space = conn.input_buffer();
     space[..14].copy_from_slice(&frame[..14]);
     conn.commit_input(14);
     assert_eq!(conn.poll_event(), Ok(None));
-    assert!(conn.input_buffer().len() >= 200_000);
+    assert!(conn.input_buffer().len() >= 100_000);
+}
+
+// The rest of a large binary message is read straight into the buffer it is delivered
+// from, in reads of up to `Config::read_size`, with the same result.
+#[test]
+fn large_binary_frames_are_read_into_place() {
+    let payload: Vec<u8> = (0..1_000_000u32)
+        .map(|i| (i * 7 + i / 1000) as u8)
+        .collect();
+    let wire = [
+        masked(FIN | BINARY, &payload),
+        masked(FIN | TEXT, b"after"),
+        masked(BINARY, &payload[..300_000]),
+        masked(FIN | PING, b"p"),
+        masked(FIN | CONT, &payload[300_000..]),
+    ]
+    .concat();
+    for max in [1000, 64 * 1024, usize::MAX] {
+        let mut conn = Connection::server(Config::new().read_size(32 * 1024));
+        let (events, offered) = read_through(&mut conn, &wire, max);
+        assert_eq!(
+            events,
+            [
+                OwnedEvent::Binary(payload.clone()),
+                OwnedEvent::Text("after".into()),
+                OwnedEvent::Ping(b"p".to_vec()),
+                OwnedEvent::Binary(payload.clone()),
+            ],
+            "reads of at most {max}"
+        );
+        assert!(offered.iter().all(|&n| n <= 512 * 1024), "{offered:?}");
+    }
 }
 
 // The caller cannot claim to have read more than the space it was given.

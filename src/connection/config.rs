@@ -29,11 +29,15 @@ pub struct Config {
     pub(crate) max_message_size: usize,
     pub(crate) auto_pong: bool,
     pub(crate) delivery: Delivery,
+    pub(crate) read_size: usize,
 }
 
 impl Config {
     /// The default largest message: 16 MiB.
     pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 16 << 20;
+    /// The default most [`Connection::input_buffer`](crate::Connection::input_buffer) offers
+    /// for one read while data flows: 64 KiB.
+    pub const DEFAULT_READ_SIZE: usize = 64 * 1024;
     /// The default largest frame payload: 16 MiB.
     pub const DEFAULT_MAX_FRAME_SIZE: usize = 16 << 20;
 
@@ -44,6 +48,7 @@ impl Config {
             max_message_size: Self::DEFAULT_MAX_MESSAGE_SIZE,
             auto_pong: true,
             delivery: Delivery::WholeMessages,
+            read_size: Self::DEFAULT_READ_SIZE,
         }
     }
 
@@ -74,6 +79,19 @@ impl Config {
     pub fn delivery(mut self, delivery: Delivery) -> Self {
         self.delivery = delivery;
         self
+    }
+
+    /// The space [`Connection::input_buffer`](crate::Connection::input_buffer) offers for
+    /// one read once reads fill what it offers (it starts smaller and adapts): the size of
+    /// the reads a runtime wants to make. At least 1 KiB.
+    pub fn read_size(mut self, bytes: usize) -> Self {
+        self.read_size = bytes.max(1024);
+        self
+    }
+
+    /// The space offered for one read while data flows.
+    pub fn get_read_size(&self) -> usize {
+        self.read_size
     }
 
     /// The largest frame payload accepted.

@@ -23,7 +23,6 @@ mod writer;
 pub use config::{Config, Delivery};
 pub use event::{Event, MessageKind, OwnedEvent};
 
-use crate::buffer::MIN_READ;
 use crate::close::{CloseCode, ClosePayloadError, MAX_CLOSE_REASON};
 use crate::deflate::{DeflateConfig, DeflateParams, Deflater, Inflater};
 use crate::error::{ProtocolError, UsageError};
@@ -31,6 +30,9 @@ use crate::frame::{EncodedHeader, MAX_CONTROL_PAYLOAD, OpCode};
 use crate::keys::KeySource;
 use receive::Receiver;
 use writer::Writer;
+
+/// Output storage larger than this is given back when the connection idles.
+const IDLE_OUTPUT_KEEP: usize = 1024;
 
 /// Which end of the connection this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -262,13 +264,24 @@ impl Connection {
         }
     }
 
-    /// Free space at the end of the input buffer, to read from the transport into without
-    /// an intermediate copy; report what was read with [`commit_input`](Self::commit_input).
+    /// Free space to read from the transport into without an intermediate copy; report
+    /// what was read with [`commit_input`](Self::commit_input). Read at most as much as
+    /// suits you: the space is a ceiling, not a demand.
     ///
-    /// The space is at least 16 KiB, and larger while a large frame is arriving, so that
-    /// one read can take in as much as the transport has.
+    /// The space adapts to the traffic: reads that fill it get twice as much next time, up
+    /// to [`Config::read_size`] (64 KiB by default); short reads get less, down to 1 KiB.
+    /// A frame delivered in place gets room for all of it, and the rest of a large binary
+    /// message is read straight into the buffer it is delivered from.
+    ///
+    /// Calling this with nothing buffered and nothing left to write marks the connection
+    /// idle: buffers beyond what the recent traffic needs are given back, so a connection
+    /// waiting for input holds about 1 KiB besides its permessage-deflate contexts.
     pub fn input_buffer(&mut self) -> &mut [u8] {
-        self.receiver.input_space(MIN_READ, 1 << 20)
+        if self.receiver.is_idle() && self.writer.output.len() == 0 {
+            self.receiver.release_idle();
+            self.writer.output.release_if_empty(IDLE_OUTPUT_KEEP);
+        }
+        self.receiver.input_space(&self.config)
     }
 
     /// Marks the first `n` bytes of [`input_buffer`](Self::input_buffer) as received.
@@ -276,7 +289,7 @@ impl Connection {
     /// # Panics
     /// If `n` exceeds the length of the slice `input_buffer` returned.
     pub fn commit_input(&mut self, n: usize) {
-        self.receiver.commit(n);
+        self.receiver.commit(n, &self.config);
         if !self.accepts_input() {
             self.receiver.discard_input();
         }

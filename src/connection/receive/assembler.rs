@@ -32,11 +32,14 @@ use crate::connection::config::{Config, Delivery};
 use crate::connection::event::MessageKind;
 use crate::deflate::{INFLATE_STEP, Inflated, Inflater};
 use crate::error::ProtocolError;
-use crate::frame::{FrameHeader, OpCode, RSV1};
+use crate::frame::{FrameHeader, OpCode, RSV1, apply_mask};
 use crate::utf8::{self, Completion, SplitChar};
 
 use super::decoder::FrameDecoder;
 use super::{Ready, Source, Step};
+
+/// Message storage larger than this is given back when the connection idles.
+const IDLE_KEEP: usize = 1024;
 
 /// The data message being received.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,9 +120,58 @@ impl Assembler {
         &self.text
     }
 
-    /// Whether a message is being received (or was, into a buffer still lent out).
+    /// Whether no message is being received.
     pub(crate) fn is_idle(&self) -> bool {
         self.state == Assembly::Idle
+    }
+
+    /// Whether a binary message is being collected whole: the payload still to arrive can
+    /// be read straight into the message buffer.
+    pub(crate) fn collects_binary(&self) -> bool {
+        matches!(
+            self.state,
+            Assembly::Collecting {
+                kind: MessageKind::Binary,
+                ..
+            }
+        )
+    }
+
+    /// Whether a binary single-frame message waits in the input buffer until complete.
+    pub(crate) fn in_place_binary(&self) -> bool {
+        self.state
+            == Assembly::InPlace {
+                kind: MessageKind::Binary,
+            }
+    }
+
+    /// Space in the message buffer for a read of payload bytes: at least `want` bytes
+    /// (`want` fits within the message size limit: the frame's header was checked).
+    pub(crate) fn direct_space(&mut self, want: usize, config: &Config) -> &mut [u8] {
+        self.buf.space(want, config.max_message_size)
+    }
+
+    /// Adds `n` payload bytes read into [`direct_space`](Self::direct_space), unmasking them
+    /// with `key`.
+    pub(crate) fn direct_commit(&mut self, n: usize, key: Option<[u8; 4]>) {
+        if let Some(key) = key {
+            let start = self.buf.len();
+            apply_mask(&mut self.buf.space(n, start + n)[..n], key, 0);
+        }
+        self.buf.commit(n);
+    }
+
+    /// Gives back the message buffers when no message needs them.
+    pub(crate) fn release_idle(&mut self) {
+        if self.state == Assembly::Idle {
+            self.release_reported();
+            if self.buf.capacity() > IDLE_KEEP {
+                self.buf.release();
+            }
+            if self.text.capacity() > IDLE_KEEP {
+                self.text = String::new();
+            }
+        }
     }
 
     /// The bytes a [`Source`] names, other than the input buffer's.
@@ -244,6 +296,20 @@ impl Assembler {
             }));
         }
         if kind == MessageKind::Binary {
+            // A large one is collected instead, so that the rest of it is read straight into
+            // the message buffer rather than moved about in the input buffer.
+            let remaining = decoder.frame().map_or(0, |f| f.remaining());
+            if remaining > 2 * config.read_size as u64 {
+                self.state = Assembly::Collecting {
+                    kind,
+                    size: remaining,
+                };
+                self.buf.reserve_total(
+                    usize::try_from(remaining).unwrap_or(usize::MAX),
+                    config.max_message_size,
+                );
+                return self.collect_binary(decoder, config);
+            }
             return Ok(Step::NeedInput);
         }
         // Text validated as it arrives, to fail fast, is kept validated.

@@ -171,6 +171,22 @@ impl FrameDecoder {
         }
     }
 
+    /// Accounts for `n` payload bytes the caller read straight into the message buffer
+    /// (the input buffer holds none of this frame); returns the key they are to be
+    /// unmasked with, as seen from their first byte.
+    pub(crate) fn take_direct(&mut self, n: usize) -> Option<[u8; 4]> {
+        let State::Payload(frame) = &mut self.state else {
+            return None;
+        };
+        debug_assert!(self.input.len() == 0 && n as u64 <= frame.remaining);
+        let key = frame.key;
+        frame.remaining -= n as u64;
+        if let Some(key) = &mut frame.key {
+            key.rotate_left(n & 3);
+        }
+        key
+    }
+
     /// Ends the current frame, whose payload has all been taken.
     pub(crate) fn end_frame(&mut self) {
         debug_assert!(self.frame().is_some_and(|f| f.remaining == 0));

@@ -69,10 +69,34 @@ pub(crate) enum Step {
     Continue,
 }
 
-#[derive(Debug, Default)]
+/// The least an idle connection's reads are offered, and the most it keeps between them.
+const MIN_READ_HINT: usize = 1024;
+
+/// Which storage the space lent by `Receiver::input_space` is in, and its length.
+#[derive(Debug, Clone, Copy)]
+enum Lent {
+    Input(usize),
+    MessageBuffer(usize),
+}
+
+#[derive(Debug)]
 pub(crate) struct Receiver {
     decoder: FrameDecoder,
     assembler: Assembler,
+    /// How much space the next read is likely to fill, from how the last ones went.
+    read_hint: usize,
+    lent: Lent,
+}
+
+impl Default for Receiver {
+    fn default() -> Self {
+        Self {
+            decoder: FrameDecoder::default(),
+            assembler: Assembler::default(),
+            read_hint: 4 * MIN_READ_HINT,
+            lent: Lent::Input(0),
+        }
+    }
 }
 
 impl Receiver {
@@ -276,19 +300,71 @@ impl Receiver {
         self.decoder.input.extend(bytes);
     }
 
-    /// Free space to read into: at least `min`, and larger while a large frame is arriving,
-    /// so that one read can take in as much as the transport has.
-    pub(crate) fn input_space(&mut self, min: usize, max_ahead: usize) -> &mut [u8] {
-        let missing = self.decoder.bytes_missing();
-        let want = usize::try_from(missing)
-            .unwrap_or(usize::MAX)
-            .clamp(min, max_ahead.max(min));
-        self.decoder.input.space(want)
+    /// Free space to read into (see `Connection::input_buffer` for the policy).
+    pub(crate) fn input_space(&mut self, config: &Config) -> &mut [u8] {
+        let missing = usize::try_from(self.decoder.bytes_missing()).unwrap_or(usize::MAX);
+        let hint = self
+            .read_hint
+            .clamp(MIN_READ_HINT, config.read_size.max(MIN_READ_HINT));
+        // The rest of a large binary frame goes straight where its message is assembled.
+        if self.decoder.input.len() == 0 && missing >= hint && self.assembler.collects_binary() {
+            // Never past the frame's end: what follows is the next frame's header.
+            let want = missing.min(hint.max(config.read_size));
+            let space = self.assembler.direct_space(want, config);
+            let len = want.min(space.len());
+            let space = &mut space[..len];
+            self.lent = Lent::MessageBuffer(space.len());
+            return space;
+        }
+        // A binary frame delivered in place must fit whole.
+        let frame = if self.assembler.in_place_binary() {
+            missing
+        } else {
+            0
+        };
+        let space = self.decoder.input.space(hint.max(frame));
+        self.lent = Lent::Input(space.len());
+        space
     }
 
-    /// Marks `n` bytes of the space as received.
-    pub(crate) fn commit(&mut self, n: usize) {
-        self.decoder.input.commit(n);
+    /// Marks `n` bytes of the space lent by `input_space` as received.
+    pub(crate) fn commit(&mut self, n: usize, config: &Config) {
+        let offered = match self.lent {
+            Lent::Input(offered) => {
+                self.decoder.input.commit(n);
+                offered
+            }
+            Lent::MessageBuffer(offered) => {
+                assert!(
+                    n <= offered,
+                    "commit_input({n}) exceeds the {offered} bytes of space offered"
+                );
+                let key = self.decoder.take_direct(n);
+                self.assembler.direct_commit(n, key);
+                offered
+            }
+        };
+        // Reads that fill the space ask for more next time; short ones for less, down to
+        // what an idle connection keeps.
+        self.read_hint = if n == offered {
+            (2 * offered).min(config.read_size)
+        } else {
+            (2 * n).next_power_of_two()
+        }
+        .clamp(MIN_READ_HINT, config.read_size.max(MIN_READ_HINT));
+        self.lent = Lent::Input(0);
+    }
+
+    /// Whether no input is buffered and no message is partly received.
+    pub(crate) fn is_idle(&self) -> bool {
+        self.decoder.input.len() == 0 && self.decoder.frame().is_none() && self.assembler.is_idle()
+    }
+
+    /// Gives back memory an idle connection does not need: storage beyond what the
+    /// recent reads fill, and the message buffers.
+    pub(crate) fn release_idle(&mut self) {
+        self.decoder.input.release_if_empty(2 * self.read_hint);
+        self.assembler.release_idle();
     }
 
     /// Drops all buffered input (the connection no longer processes any).
