@@ -79,17 +79,17 @@ impl Writer {
                 let masked = self.keys.is_some();
                 let room = header_len(Deflater::bound(payload.len()), masked);
                 let len = deflater.compress_into(payload, fin, &mut self.output, room);
-                let (header, mask) = frame_header(&mut self.keys, opcode, fin, rsv, len);
-                let header = header.as_bytes();
-                let space = self.output.space_at(0, room.max(header.len()) + len);
-                if header.len() != room {
-                    space.copy_within(room..room + len, header.len());
+                let mask = draw_mask(&mut self.keys);
+                let at = header_len(len, masked);
+                let space = self.output.space_at(0, room.max(at) + len);
+                if at != room {
+                    space.copy_within(room..room + len, at);
                 }
-                space[..header.len()].copy_from_slice(header);
+                write_header(space, first_byte(opcode, fin, rsv), mask, len);
                 if let Some(key) = mask {
-                    apply_mask(&mut space[header.len()..header.len() + len], key, 0);
+                    apply_mask(&mut space[at..at + len], key, 0);
                 }
-                self.output.commit(header.len() + len);
+                self.output.commit(at + len);
             }
             _ => append_frame(&mut self.output, &mut self.keys, opcode, fin, 0, payload),
         }
@@ -97,11 +97,18 @@ impl Writer {
 
     /// A header for a payload the caller writes itself, masking it in place for a client.
     pub(crate) fn unbuffered(&mut self, opcode: OpCode, payload: &mut [u8]) -> EncodedHeader {
-        let (header, mask) = frame_header(&mut self.keys, opcode, true, 0, payload.len());
+        let mask = draw_mask(&mut self.keys);
         if let Some(key) = mask {
             apply_mask(payload, key, 0);
         }
-        header
+        FrameHeader {
+            fin: true,
+            rsv: 0,
+            opcode,
+            mask,
+            payload_len: payload.len() as u64,
+        }
+        .encode()
     }
 
     pub(crate) fn auto_pong(&mut self, payload: &[u8]) {
@@ -132,30 +139,8 @@ impl Writer {
     }
 }
 
-/// Encodes a header, drawing a fresh mask key for a client.
-fn frame_header(
-    keys: &mut Option<Box<dyn KeySource>>,
-    opcode: OpCode,
-    fin: bool,
-    rsv: u8,
-    len: usize,
-) -> (EncodedHeader, Option<[u8; 4]>) {
-    let mask = keys.as_mut().map(|keys| {
-        let mut key = [0u8; 4];
-        keys.fill(&mut key);
-        key
-    });
-    let header = FrameHeader {
-        fin,
-        rsv,
-        opcode,
-        mask,
-        payload_len: len as u64,
-    };
-    (header.encode(), mask)
-}
-
 /// The length of the header of a frame carrying `len` bytes (RFC 6455 §5.2).
+#[inline]
 fn header_len(len: usize, masked: bool) -> usize {
     let base = match len {
         0..=125 => 2,
@@ -165,7 +150,54 @@ fn header_len(len: usize, masked: bool) -> usize {
     if masked { base + 4 } else { base }
 }
 
+/// A fresh masking key for a client's frame (RFC 6455 §5.3), none for a server's.
+#[inline]
+fn draw_mask(keys: &mut Option<Box<dyn KeySource>>) -> Option<[u8; 4]> {
+    keys.as_mut().map(|keys| {
+        let mut key = [0u8; 4];
+        keys.fill(&mut key);
+        key
+    })
+}
+
+/// Writes a header in its shortest form (RFC 6455 §5.2) at the start of `out`, which has
+/// room for it; returns its length. Fixed-size stores, no intermediate copy: on small
+/// messages the header is a good part of the work.
+#[inline]
+fn write_header(out: &mut [u8], first_byte: u8, mask: Option<[u8; 4]>, len: usize) -> usize {
+    let mask_bit = if mask.is_some() { 0x80 } else { 0 };
+    out[0] = first_byte;
+    let mut at = match len {
+        0..=125 => {
+            out[1] = mask_bit | len as u8;
+            2
+        }
+        126..=0xFFFF => {
+            out[1] = mask_bit | 126;
+            out[2..4].copy_from_slice(&(len as u16).to_be_bytes());
+            4
+        }
+        _ => {
+            out[1] = mask_bit | 127;
+            out[2..10].copy_from_slice(&(len as u64).to_be_bytes());
+            10
+        }
+    };
+    if let Some(key) = mask {
+        out[at..at + 4].copy_from_slice(&key);
+        at += 4;
+    }
+    at
+}
+
+/// The first byte of a header: FIN, the reserved bits, the opcode.
+#[inline]
+fn first_byte(opcode: OpCode, fin: bool, rsv: u8) -> u8 {
+    (u8::from(fin) << 7) | rsv | opcode.bits()
+}
+
 /// Appends header and payload, masking the payload as it is copied for a client.
+#[inline]
 fn append_frame(
     output: &mut OutputBuffer,
     keys: &mut Option<Box<dyn KeySource>>,
@@ -174,15 +206,15 @@ fn append_frame(
     rsv: u8,
     payload: &[u8],
 ) {
-    let (header, mask) = frame_header(keys, opcode, fin, rsv, payload.len());
-    let header = header.as_bytes();
-    let total = header.len() + payload.len();
-    let space = &mut output.space_at(0, total)[..total];
-    let (head, body) = space.split_at_mut(header.len());
-    head.copy_from_slice(header);
+    let mask = draw_mask(keys);
+    let len = payload.len();
+    let total = header_len(len, mask.is_some()) + len;
+    let space = output.space_at(0, total);
+    let at = write_header(space, first_byte(opcode, fin, rsv), mask, len);
+    let body = &mut space[at..at + len];
     match mask {
         Some(key) => mask_into(body, payload, key),
         None => body.copy_from_slice(payload),
     }
-    output.commit(total);
+    output.commit(at + len);
 }
