@@ -73,6 +73,7 @@ mod close;
 mod connection;
 mod deflate;
 mod error;
+mod extensions;
 pub mod frame;
 mod handshake;
 mod keys;
@@ -85,8 +86,8 @@ pub use connection::{
 };
 pub use deflate::{DeflateConfig, DeflateNegotiationError, DeflateParams, PERMESSAGE_DEFLATE};
 pub use error::{ProtocolError, UsageError};
+pub use extensions::{Extension, ExtensionParam, ExtensionsSyntaxError};
 pub use handshake::client::{Accepted, ClientConfig, ClientHandshake, Rejection, ResponseError};
-pub use handshake::extensions::{Extension, ExtensionParam, ExtensionsSyntaxError};
 pub use handshake::server::{
     Accept, OriginPolicy, Request, RequestError, ServerConfig, ServerHandshake,
 };

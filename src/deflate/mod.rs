@@ -18,7 +18,7 @@ mod negotiate;
 pub(crate) use codec::{Deflater, INFLATE_STEP, Inflated, Inflater};
 pub use negotiate::DeflateNegotiationError;
 
-use crate::handshake::extensions::Extension;
+use crate::extensions::Extension;
 
 /// The extension's registered name (RFC 7692 §7).
 pub const PERMESSAGE_DEFLATE: &str = "permessage-deflate";

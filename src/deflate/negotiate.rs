@@ -3,7 +3,7 @@
 use std::fmt;
 
 use super::{DeflateConfig, DeflateParams, PERMESSAGE_DEFLATE};
-use crate::handshake::extensions::Extension;
+use crate::extensions::Extension;
 
 /// Why a permessage-deflate offer or response cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,7 +5,6 @@ use std::fmt;
 use base64::Engine as _;
 
 use super::body::{BodyLength, BodyReader};
-use super::extensions::{Extension, ExtensionsSyntaxError};
 use super::head::{
     DEFAULT_MAX_HEAD_BYTES, DEFAULT_MAX_HEADERS, HeadReader, HeadStatus, MAX_EMPTY_LINES,
 };
@@ -14,6 +13,7 @@ use super::{Headers, accept_key, check_extra_headers, is_token, push_field, trim
 use crate::connection::{Config, Connection, Role};
 use crate::deflate::{DeflateConfig, DeflateNegotiationError, DeflateParams, PERMESSAGE_DEFLATE};
 use crate::error::UsageError;
+use crate::extensions::{Extension, ExtensionsSyntaxError};
 use crate::keys::KeySource;
 
 /// Default most body bytes kept from a response that refused the upgrade: 64 KiB.

@@ -7,13 +7,14 @@
 
 pub(crate) mod body;
 pub(crate) mod client;
-pub(crate) mod extensions;
 pub(crate) mod head;
 pub(crate) mod server;
 pub(crate) mod uri;
 pub(crate) mod url;
 
 use std::fmt;
+
+use crate::extensions::{Extension, ExtensionsSyntaxError};
 
 use base64::Engine as _;
 
@@ -121,12 +122,12 @@ impl Headers {
     /// Every `Sec-WebSocket-Extensions` field parsed, in order. Each field is `1#extension`
     /// (RFC 6455 §9.1): an empty one is not the absence of one (§4.2.2, "The empty string
     /// is not the same as the null value"), and breaks the grammar at its end.
-    fn extensions(&self) -> Result<Vec<extensions::Extension>, extensions::ExtensionsSyntaxError> {
+    fn extensions(&self) -> Result<Vec<Extension>, ExtensionsSyntaxError> {
         let mut all = Vec::new();
         for value in self.get_all("Sec-WebSocket-Extensions") {
-            let list = extensions::Extension::parse_list(value)?;
+            let list = Extension::parse_list(value)?;
             if list.is_empty() {
-                return Err(extensions::ExtensionsSyntaxError { at: value.len() });
+                return Err(ExtensionsSyntaxError { at: value.len() });
             }
             all.extend(list);
         }
@@ -206,7 +207,7 @@ fn trim_ows(bytes: &[u8]) -> &[u8] {
 }
 
 /// RFC 9110 §5.6.2: `tchar`.
-fn is_tchar(b: u8) -> bool {
+pub(crate) fn is_tchar(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 

@@ -4,7 +4,6 @@ use std::fmt;
 
 use base64::Engine as _;
 
-use super::extensions::{Extension, ExtensionsSyntaxError};
 use super::head::{
     DEFAULT_MAX_HEAD_BYTES, DEFAULT_MAX_HEADERS, HeadReader, HeadStatus, MAX_EMPTY_LINES,
 };
@@ -12,6 +11,7 @@ use super::{Headers, accept_key, check_extra_headers, is_token, push_field, trim
 use crate::connection::{Config, Connection, Role};
 use crate::deflate::{DeflateConfig, DeflateParams};
 use crate::error::UsageError;
+use crate::extensions::{Extension, ExtensionsSyntaxError};
 
 /// Which `Origin` values a server admits (RFC 6455 §10.2).
 ///

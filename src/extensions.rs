@@ -12,7 +12,7 @@
 
 use std::fmt;
 
-use super::is_tchar;
+use crate::handshake::is_tchar;
 
 /// One extension with its parameters, as offered by a client or accepted by a server.
 ///
