@@ -182,3 +182,63 @@ fn limit_is_per_message() {
     let events = feed_whole(&mut conn, &wire).ok();
     assert_eq!(events.len(), 5);
 }
+
+/// Reads `wire` into `conn` through `input_buffer` in reads of at most 64 KiB, polling
+/// after each; returns the events and the most buffer memory held along the way.
+fn read_and_measure(conn: &mut Connection, wire: &[u8]) -> (Vec<OwnedEvent>, usize) {
+    let (mut events, mut most) = (Vec::new(), 0);
+    let mut at = 0;
+    while at < wire.len() {
+        let space = conn.input_buffer();
+        let n = space.len().min(64 * 1024).min(wire.len() - at);
+        space[..n].copy_from_slice(&wire[at..at + n]);
+        conn.commit_input(n);
+        at += n;
+        most = most.max(conn.buffer_capacity());
+        events.extend(drain(conn).events);
+        most = most.max(conn.buffer_capacity());
+    }
+    (events, most)
+}
+
+// A message at the limit holds about its size in buffers, never twice the limit: whether it
+// comes as one frame or as many fragments, text or binary, one after the other.
+#[test]
+fn memory_for_a_message_at_the_limit_stays_about_its_size() {
+    const MAX: usize = 4 << 20;
+    let text = "κόσμε, Zürich! ".repeat(MAX / 20);
+    let end = (0..=MAX)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
+    let text = &text[..end];
+    let binary: Vec<u8> = (0..MAX).map(|i| (i * 31 % 251) as u8).collect();
+    let fragmented = |opcode: u8, payload: &[u8]| -> Vec<u8> {
+        let chunks: Vec<&[u8]> = payload.chunks(64 * 1024).collect();
+        let last = chunks.len() - 1;
+        chunks
+            .iter()
+            .enumerate()
+            .flat_map(|(i, chunk)| {
+                let first = if i == 0 { opcode } else { CONT };
+                masked(if i == last { FIN | first } else { first }, chunk)
+            })
+            .collect()
+    };
+    let wire = [
+        masked(FIN | BINARY, &binary),
+        fragmented(BINARY, &binary),
+        masked(FIN | TEXT, text.as_bytes()),
+        fragmented(TEXT, text.as_bytes()),
+    ]
+    .concat();
+    let mut conn = Connection::server(Config::new().max_message_size(MAX).max_frame_size(MAX));
+    let (events, most) = read_and_measure(&mut conn, &wire);
+    assert_eq!(events.len(), 4);
+    assert_eq!(events[1], OwnedEvent::Binary(binary));
+    assert_eq!(events[3], OwnedEvent::Text(text.to_owned()));
+    assert!(
+        most <= MAX + 1024 * 1024,
+        "{most} bytes held for messages of {MAX}"
+    );
+}

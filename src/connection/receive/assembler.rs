@@ -234,6 +234,15 @@ impl Assembler {
             });
         }
         self.split.clear();
+        // A message needs one of the two buffers: the other gives back what an earlier
+        // message left in it, so a connection never holds two messages' worth.
+        match kind {
+            MessageKind::Text if !compressed && self.buf.capacity() > IDLE_KEEP => {
+                self.buf.release()
+            }
+            MessageKind::Binary if self.text.capacity() > IDLE_KEEP => self.text = String::new(),
+            _ => {}
+        }
         self.state = if compressed {
             Assembly::Inflating {
                 kind,
