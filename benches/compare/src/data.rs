@@ -271,7 +271,7 @@ pub fn check_delivered(expected: &Messages, got: &[(Kind, Vec<u8>)]) -> Result<(
 }
 
 /// One frame per message, FIN set, in the shortest length form (RFC 6455 §5.2), masked
-/// with a key from `mask_rng` when given (a client's frames).
+/// with `mask` when given (a client's frames).
 pub fn encode_frame(out: &mut Vec<u8>, kind: Kind, payload: &[u8], mask: Option<[u8; 4]>) {
     out.push(0x80 | kind.opcode());
     let mask_bit = if mask.is_some() { 0x80 } else { 0 };
