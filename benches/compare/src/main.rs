@@ -293,7 +293,7 @@ fn today() -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-/// The library's commit, if this is a git checkout.
+/// The library's commit, if this is a git checkout; `+changes` if its source differs.
 fn wswire_commit() -> String {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
     let run = |args: &[&str]| {
@@ -306,7 +306,9 @@ fn wswire_commit() -> String {
             .filter(|o| o.status.success())
             .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
     };
-    match run(&["rev-parse", "--short", "HEAD"]) {
+    // The last commit of the library's own source: commits elsewhere (docs, benches)
+    // do not change what is measured.
+    match run(&["log", "-1", "--format=%h", "--", "src", "Cargo.toml"]) {
         Some(rev) => {
             let dirty = run(&["status", "--porcelain", "--", "src", "Cargo.toml"])
                 .is_some_and(|s| !s.is_empty());
