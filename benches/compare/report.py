@@ -217,12 +217,12 @@ def memory_table(memory):
         [
             "subject",
             "configuration",
-            "idle heap",
-            "after release",
-            "connections held",
-            "heap per connection",
-            "after release",
-            "RSS per connection",
+            "idle heap, one connection",
+            "after its release call",
+            "N connections held",
+            "heap per connection at N",
+            "after release, at N",
+            "RSS per connection at N",
         ],
         rows,
     )
