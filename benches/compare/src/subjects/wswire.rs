@@ -1,0 +1,295 @@
+//! The `wswire` adapter: everything the benchmark does with `wswire`'s API is in this file.
+//!
+//! - decode: copy at most 64 KiB at a time (and no more than `input_buffer()` offers) into
+//!   `input_buffer()`, `commit_input`, then `poll_event` until it returns `None`;
+//! - encode: `send_text` / `send_binary` per message, writing `pending_output()` out in
+//!   pieces of at most 64 KiB (then `consume_output`) whenever 64 KiB are pending, and at
+//!   the end;
+//! - encode, unbuffered (an extra line, not a peer): `unbuffered_message` per message and
+//!   a vectored write of header and payload;
+//! - deflate round trip: a client and a server `Connection` with `with_deflate`;
+//! - idle: a server connection after one message each way, `shrink_buffers` as the
+//!   release call.
+
+use std::io::IoSlice;
+use std::rc::Rc;
+
+use wswire::{
+    Accept, Config, Connection, DeflateConfig, DeflateParams, Event, MessageKind, OsRandom,
+    ServerConfig, ServerHandshake,
+};
+
+use super::{
+    Bench, DecodeBench, Decoder, EncodeBench, Encoder, Idle, IdleSetup, Inspect, RoundTrip,
+    RoundTripBench, check_reply,
+};
+use crate::data::{Consume, Kind, Messages};
+use crate::io::{ByteQueue, MAX_IO, Shared, shared};
+
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+/// Delivers every complete message the connection has; returns how many.
+fn poll_messages<C: Consume>(conn: &mut Connection, c: &mut C) -> Result<usize, String> {
+    let mut got = 0;
+    while let Some(event) = conn.poll_event().map_err(err)? {
+        match event {
+            Event::Text(text) => c.message(Kind::Text, text.as_bytes()),
+            Event::Binary(data) => c.message(Kind::Binary, data),
+            other => return Err(format!("unexpected event {other:?}")),
+        }
+        got += 1;
+    }
+    Ok(got)
+}
+
+/// Reads until `count` messages have been delivered.
+fn receive<C: Consume>(
+    conn: &mut Connection,
+    input: &mut ByteQueue,
+    count: usize,
+    c: &mut C,
+) -> Result<(), String> {
+    let mut got = 0;
+    loop {
+        got += poll_messages(conn, c)?;
+        if got >= count {
+            return Ok(());
+        }
+        let n = input.read_into(conn.input_buffer());
+        if n == 0 {
+            return Err(format!("input ended after {got} of {count} messages"));
+        }
+        conn.commit_input(n);
+    }
+}
+
+/// Writes all pending output, at most 64 KiB per write.
+fn flush(conn: &mut Connection, out: &mut ByteQueue) {
+    while conn.pending_output_len() > 0 {
+        let n = out.write_from(conn.pending_output());
+        conn.consume_output(n);
+    }
+}
+
+pub struct WsDecoder(Connection);
+
+impl Decoder for WsDecoder {
+    fn decode<C: Consume>(
+        &mut self,
+        input: &Shared,
+        count: usize,
+        c: &mut C,
+    ) -> Result<(), String> {
+        receive(&mut self.0, &mut input.borrow_mut(), count, c)?;
+        // Nothing is answered to data frames.
+        assert_eq!(self.0.pending_output_len(), 0);
+        Ok(())
+    }
+}
+
+pub fn decoder(msgs: Rc<Messages>, input: Shared) -> Box<dyn Bench> {
+    DecodeBench::boxed(WsDecoder(Connection::server(Config::new())), msgs, input)
+}
+
+pub struct WsEncoder(Connection);
+
+impl Encoder for WsEncoder {
+    fn encode(&mut self, msgs: &Messages, out: &Shared) -> Result<(), String> {
+        let mut out = out.borrow_mut();
+        let conn = &mut self.0;
+        for i in 0..msgs.len() {
+            match msgs.kind {
+                Kind::Text => conn.send_text(&msgs.texts[i]),
+                Kind::Binary => conn.send_binary(&msgs.payloads[i]),
+            }
+            .map_err(err)?;
+            if conn.pending_output_len() >= MAX_IO {
+                flush(conn, &mut out);
+            }
+        }
+        flush(conn, &mut out);
+        Ok(())
+    }
+}
+
+fn connection(client: bool) -> Connection {
+    if client {
+        // The default key source: the operating system's randomness, pooled.
+        Connection::client(Config::new(), OsRandom::new())
+    } else {
+        Connection::server(Config::new())
+    }
+}
+
+pub fn encoder(msgs: Rc<Messages>, out: Shared, client: bool) -> Box<dyn Bench> {
+    EncodeBench::boxed(WsEncoder(connection(client)), msgs, out, client)
+}
+
+pub struct WsUnbuffered {
+    conn: Connection,
+    client: bool,
+    /// The application's message buffers: a client's are masked in place, so they are
+    /// refilled (untimed) before each iteration.
+    buffers: Vec<Vec<u8>>,
+}
+
+impl Encoder for WsUnbuffered {
+    fn prepare(&mut self, msgs: &Messages) {
+        if self.buffers.is_empty() {
+            self.buffers = msgs.payloads.clone();
+        } else if self.client {
+            for (b, p) in self.buffers.iter_mut().zip(&msgs.payloads) {
+                b.copy_from_slice(p);
+            }
+        }
+    }
+
+    fn encode(&mut self, msgs: &Messages, out: &Shared) -> Result<(), String> {
+        let mut out = out.borrow_mut();
+        let kind = match msgs.kind {
+            Kind::Text => MessageKind::Text,
+            Kind::Binary => MessageKind::Binary,
+        };
+        for payload in &mut self.buffers {
+            let header = self.conn.unbuffered_message(kind, payload).map_err(err)?;
+            let (h, p) = (header.as_bytes(), payload.as_slice());
+            let mut done = 0;
+            while done < h.len() {
+                done += out.write_vectored_from(&[IoSlice::new(&h[done..]), IoSlice::new(p)]);
+            }
+            out.write_all(&p[done - h.len()..]);
+        }
+        Ok(())
+    }
+}
+
+pub fn unbuffered_encoder(msgs: Rc<Messages>, out: Shared, client: bool) -> Box<dyn Bench> {
+    let subject = WsUnbuffered {
+        conn: connection(client),
+        client,
+        buffers: Vec::new(),
+    };
+    EncodeBench::boxed(subject, msgs, out, client)
+}
+
+/// The parameters a handshake agrees on when neither end asks for anything: context
+/// takeover and 15-bit windows both ways, unless `no_takeover`.
+fn params(no_takeover: bool) -> DeflateParams {
+    DeflateParams {
+        server_no_context_takeover: no_takeover,
+        client_no_context_takeover: no_takeover,
+        server_max_window_bits: None,
+        client_max_window_bits: None,
+    }
+}
+
+fn deflate_config(level: u32, no_takeover: bool) -> DeflateConfig {
+    DeflateConfig::new()
+        .level(level)
+        .server_no_context_takeover(no_takeover)
+        .client_no_context_takeover(no_takeover)
+}
+
+pub struct WsRoundTrip {
+    client: Connection,
+    server: Connection,
+}
+
+impl RoundTrip for WsRoundTrip {
+    fn round_trip<C: Consume, I: Inspect>(
+        &mut self,
+        msgs: &Messages,
+        wire: &Shared,
+        c: &mut C,
+        inspect: &mut I,
+    ) -> Result<(), String> {
+        let mut wire = wire.borrow_mut();
+        for text in &msgs.texts {
+            self.client.send_text(text).map_err(err)?;
+            flush(&mut self.client, &mut wire);
+            inspect.sent(&wire.data[wire.pos..]);
+            receive(&mut self.server, &mut wire, 1, c)?;
+            if wire.remaining() != 0 {
+                return Err("the server left bytes unread".into());
+            }
+            wire.clear();
+        }
+        Ok(())
+    }
+}
+
+pub fn deflate(
+    msgs: Rc<Messages>,
+    level: u32,
+    wire_bytes: Rc<std::cell::Cell<usize>>,
+) -> Result<Box<dyn Bench>, String> {
+    let config = deflate_config(level, false);
+    let client = Connection::client(Config::new(), OsRandom::new())
+        .with_deflate(&config, params(false))
+        .map_err(err)?;
+    let server = Connection::server(Config::new())
+        .with_deflate(&config, params(false))
+        .map_err(err)?;
+    let subject = WsRoundTrip { client, server };
+    let wire = shared(ByteQueue::default());
+    Ok(RoundTripBench::boxed(subject, msgs, wire, true, wire_bytes))
+}
+
+/// The client's compressed message for the deflate idle setups, made by a `wswire` client
+/// (any permessage-deflate sender would do).
+pub fn compressed_client_message(text: &str, no_takeover: bool) -> Vec<u8> {
+    let mut client = Connection::client(Config::new(), OsRandom::new())
+        .with_deflate(&deflate_config(6, no_takeover), params(no_takeover))
+        .expect("valid parameters");
+    client.send_text(text).expect("open connection");
+    client.pending_output().to_vec()
+}
+
+struct WsIdle(Connection);
+
+impl Idle for WsIdle {
+    fn release(&mut self) -> bool {
+        self.0.shrink_buffers();
+        true
+    }
+}
+
+/// The configurations measured idle: `plain`, `deflate`, `deflate-nct` (no context
+/// takeover either way), `handshake` (plain, made by `ServerHandshake` from a request).
+pub const IDLE_CONFIGS: [&str; 4] = ["plain", "deflate", "deflate-nct", "handshake"];
+
+pub fn idle(config: &str, setup: &IdleSetup) -> Result<Box<dyn Idle>, String> {
+    let mut input = ByteQueue::with_data(setup.input_for(config).to_vec());
+    let mut out = ByteQueue::default();
+    let mut conn = match config {
+        "plain" => Connection::server(Config::new()),
+        "deflate" | "deflate-nct" => {
+            let no_takeover = config == "deflate-nct";
+            Connection::server(Config::new())
+                .with_deflate(&deflate_config(6, no_takeover), params(no_takeover))
+                .map_err(err)?
+        }
+        "handshake" => {
+            let mut handshake = ServerHandshake::new(ServerConfig::new());
+            let request = handshake.receive(super::UPGRADE_REQUEST.as_bytes());
+            match request {
+                Ok(Some(_)) => {}
+                other => return Err(format!("handshake: {other:?}")),
+            }
+            let mut conn = handshake.accept(Accept::new()).map_err(err)?;
+            // The 101 response goes out first.
+            flush(&mut conn, &mut ByteQueue::default());
+            conn
+        }
+        other => return Err(format!("no idle configuration {other}")),
+    };
+    let mut got = crate::data::Collect::default();
+    receive(&mut conn, &mut input, 1, &mut got)?;
+    setup.check_received(&got.messages)?;
+    conn.send_text(&setup.text).map_err(err)?;
+    flush(&mut conn, &mut out);
+    check_reply(&out.data, &setup.text, config.starts_with("deflate"))?;
+    Ok(Box::new(WsIdle(conn)))
+}
