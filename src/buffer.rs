@@ -71,17 +71,18 @@ impl InputBuffer {
     /// Makes `min` bytes of free space, by moving the unprocessed bytes to the front or into
     /// larger storage.
     ///
-    /// Moving them costs their length, so it is done when they are few next to the space it
-    /// frees (at most an eighth of the storage): each byte is then moved about a seventh of
-    /// a time on average. Otherwise the storage grows, doubling up to eight times what is
-    /// asked for (or twice the unprocessed bytes and the space), and only the unprocessed
-    /// bytes are copied over, not the dead ones before them.
+    /// Moving them costs their length, so it is done when they are at most a quarter of
+    /// the storage, or when the storage has reached twice the unprocessed bytes and the
+    /// space asked for: a move then frees at least three times (or, at the cap, as much as)
+    /// what it copies. Growing further would cost more than it saves: fresh memory is
+    /// zeroed and, the first time it is touched, faulted in by the kernel. When the storage
+    /// grows, only the unprocessed bytes are copied over, not the dead ones before them.
     #[cold]
     fn make_room(&mut self, min: usize) {
         let live = self.len();
         let len = self.bytes.len();
-        let cap = (8 * min).max(2 * (live + min));
-        if self.start > 0 && (live <= len / 8 || len >= cap) && len - live >= min {
+        let cap = 2 * (live + min);
+        if self.start > 0 && len - live >= min && (live <= len / 4 || len >= cap) {
             self.bytes.copy_within(self.start..self.end, 0);
         } else {
             let grown = (2 * len).min(cap).max(live + min);
@@ -105,15 +106,6 @@ impl InputBuffer {
             self.bytes.len() - self.end
         );
         self.end += n;
-    }
-
-    /// Frees the storage if it holds no data and is larger than `keep` bytes.
-    pub(crate) fn release_if_empty(&mut self, keep: usize) {
-        if self.start == self.end && self.bytes.len() > keep {
-            self.bytes = Vec::new();
-            self.start = 0;
-            self.end = 0;
-        }
     }
 
     pub(crate) fn shrink(&mut self) {
@@ -203,15 +195,6 @@ impl OutputBuffer {
     pub(crate) fn append(&mut self, data: &[u8]) {
         self.space_at(0, data.len())[..data.len()].copy_from_slice(data);
         self.end += data.len();
-    }
-
-    /// Frees the storage if nothing is pending and it is larger than `keep` bytes.
-    pub(crate) fn release_if_empty(&mut self, keep: usize) {
-        if self.start == self.end && self.bytes.len() > keep {
-            self.bytes = Vec::new();
-            self.start = 0;
-            self.end = 0;
-        }
     }
 
     /// Drops the last `n` bytes, which the caller knows are unwritten.

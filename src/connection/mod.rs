@@ -31,9 +31,6 @@ use crate::keys::KeySource;
 use receive::Receiver;
 use writer::Writer;
 
-/// Output storage larger than this is given back when the connection idles.
-const IDLE_OUTPUT_KEEP: usize = 1024;
-
 /// Which end of the connection this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
@@ -269,18 +266,10 @@ impl Connection {
     /// suits you: the space is a ceiling, not a demand.
     ///
     /// The space adapts to the traffic: reads that fill it get twice as much next time, up
-    /// to [`Config::read_size`] (64 KiB by default); short reads get less, down to 1 KiB.
-    /// A frame delivered in place gets room for all of it, and the rest of a large binary
-    /// message is read straight into the buffer it is delivered from.
-    ///
-    /// Calling this with nothing buffered and nothing left to write marks the connection
-    /// idle: buffers beyond what the recent traffic needs are given back, so a connection
-    /// waiting for input holds about 1 KiB besides its permessage-deflate contexts.
+    /// to [`Config::read_size`] (64 KiB by default); short reads get gradually less, down
+    /// to 1 KiB. A frame delivered in place gets room for all of it, and the rest of a large
+    /// binary message is read straight into the buffer it is delivered from.
     pub fn input_buffer(&mut self) -> &mut [u8] {
-        if self.receiver.is_idle() && self.writer.output.len() == 0 {
-            self.receiver.release_idle();
-            self.writer.output.release_if_empty(IDLE_OUTPUT_KEEP);
-        }
         self.receiver.input_space(&self.config)
     }
 

@@ -161,19 +161,6 @@ impl Assembler {
         self.buf.commit(n);
     }
 
-    /// Gives back the message buffers when no message needs them.
-    pub(crate) fn release_idle(&mut self) {
-        if self.state == Assembly::Idle {
-            self.release_reported();
-            if self.buf.capacity() > IDLE_KEEP {
-                self.buf.release();
-            }
-            if self.text.capacity() > IDLE_KEEP {
-                self.text = String::new();
-            }
-        }
-    }
-
     /// The bytes a [`Source`] names, other than the input buffer's.
     pub(crate) fn bytes(&self, source: &Source) -> &[u8] {
         match source {

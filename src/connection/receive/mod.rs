@@ -347,24 +347,12 @@ impl Receiver {
         // Reads that fill the space ask for more next time; short ones for less, down to
         // what an idle connection keeps.
         self.read_hint = if n == offered {
-            (2 * offered).min(config.read_size)
+            2 * offered
         } else {
-            (2 * n).next_power_of_two()
+            (self.read_hint / 2).max((2 * n).next_power_of_two())
         }
         .clamp(MIN_READ_HINT, config.read_size.max(MIN_READ_HINT));
         self.lent = Lent::Input(0);
-    }
-
-    /// Whether no input is buffered and no message is partly received.
-    pub(crate) fn is_idle(&self) -> bool {
-        self.decoder.input.len() == 0 && self.decoder.frame().is_none() && self.assembler.is_idle()
-    }
-
-    /// Gives back memory an idle connection does not need: storage beyond what the
-    /// recent reads fill, and the message buffers.
-    pub(crate) fn release_idle(&mut self) {
-        self.decoder.input.release_if_empty(2 * self.read_hint);
-        self.assembler.release_idle();
     }
 
     /// Drops all buffered input (the connection no longer processes any).
