@@ -81,7 +81,7 @@ impl InputBuffer {
     fn make_room(&mut self, min: usize) {
         let live = self.len();
         let len = self.bytes.len();
-        let cap = 2 * (live + min);
+        let cap = 4 * (live + min);
         if self.start > 0 && len - live >= min && (live <= len / 4 || len >= cap) {
             self.bytes.copy_within(self.start..self.end, 0);
         } else {
