@@ -6,6 +6,9 @@
 //! throughput wants, and given back when the connection idles (see
 //! `Connection::input_buffer`) or when the caller asks (`Connection::shrink_buffers`).
 
+use std::collections::VecDeque;
+use std::fmt;
+
 /// Received bytes not yet processed: `bytes[start..end]`; the storage after `end` is free
 /// space for reads.
 #[derive(Debug, Default)]
@@ -122,41 +125,141 @@ impl InputBuffer {
     }
 }
 
-/// Bytes queued for the transport: `bytes[start..end]`.
+/// A payload queued for the transport without being copied: shared by whoever else holds
+/// it (a broadcast to many connections), dropped once written.
+pub(crate) type SharedPayload = Box<dyn AsRef<[u8]> + Send + Sync>;
+
+/// A shared payload in the output, after the buffer's byte number `after`.
+struct Shared {
+    /// How many bytes had been appended to the buffer before this payload was queued.
+    after: u64,
+    payload: SharedPayload,
+    /// Bytes of it already written.
+    written: usize,
+}
+
+impl Shared {
+    fn rest(&self) -> &[u8] {
+        &(*self.payload).as_ref()[self.written..]
+    }
+}
+
+/// Bytes queued for the transport: `bytes[start..end]`, with shared payloads queued
+/// between them in order.
 ///
 /// Like [`MessageBuffer`], the storage past `end` stays initialised, so a frame can be
-/// built in place (header, payload, masking, compression) without zeroing first.
-#[derive(Debug, Default)]
+/// built in place (header, payload, masking, compression) without zeroing first. Shared
+/// payloads are placed by counting bytes (appended and taken over the buffer's life), so
+/// moving the buffer's bytes about never misplaces them.
+#[derive(Default)]
 pub(crate) struct OutputBuffer {
     bytes: Vec<u8>,
     start: usize,
     end: usize,
+    /// Bytes appended to the buffer, and taken from it, since it was created.
+    appended: u64,
+    taken: u64,
+    shared: VecDeque<Shared>,
+    /// Bytes of the shared payloads not yet written.
+    shared_len: usize,
+}
+
+impl fmt::Debug for OutputBuffer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OutputBuffer")
+            .field("buffered", &(self.end - self.start))
+            .field("shared_payloads", &self.shared.len())
+            .field("shared_len", &self.shared_len)
+            .finish_non_exhaustive()
+    }
 }
 
 impl OutputBuffer {
+    /// The next bytes to write: buffered bytes up to the next shared payload, or that
+    /// payload's rest.
     #[inline]
     pub(crate) fn pending(&self) -> &[u8] {
-        &self.bytes[self.start..self.end]
+        match self.shared.front() {
+            None => &self.bytes[self.start..self.end],
+            Some(shared) if shared.after == self.taken => shared.rest(),
+            Some(shared) => {
+                let before = (shared.after - self.taken) as usize;
+                &self.bytes[self.start..self.start + before]
+            }
+        }
     }
 
+    /// Every pending chunk, in order.
+    pub(crate) fn chunks(&self) -> impl Iterator<Item = &[u8]> {
+        let mut from = self.start;
+        let mut taken = self.taken;
+        let mut shared = self.shared.iter().peekable();
+        let mut done = false;
+        core::iter::from_fn(move || {
+            if done {
+                return None;
+            }
+            match shared.peek() {
+                Some(next) if next.after == taken => shared.next().map(Shared::rest),
+                Some(next) => {
+                    let n = (next.after - taken) as usize;
+                    taken += n as u64;
+                    from += n;
+                    Some(&self.bytes[from - n..from])
+                }
+                None => {
+                    done = true;
+                    Some(&self.bytes[from..self.end])
+                }
+            }
+        })
+        .filter(|chunk| !chunk.is_empty())
+    }
+
+    /// Everything pending, buffered and shared.
     #[inline]
     pub(crate) fn len(&self) -> usize {
-        self.end - self.start
+        self.end - self.start + self.shared_len
+    }
+
+    /// Takes `n` written bytes off the front, across chunks.
+    pub(crate) fn consume(&mut self, mut n: usize) {
+        while n > 0 {
+            let Some(shared) = self.shared.front_mut() else {
+                self.take_buffered(n);
+                return;
+            };
+            if shared.after > self.taken {
+                let step = n.min((shared.after - self.taken) as usize);
+                self.take_buffered(step);
+                n -= step;
+                continue;
+            }
+            let step = n.min(shared.rest().len());
+            shared.written += step;
+            self.shared_len -= step;
+            n -= step;
+            if shared.rest().is_empty() {
+                self.shared.pop_front();
+            }
+        }
     }
 
     #[inline]
-    pub(crate) fn consume(&mut self, n: usize) {
-        self.start += n.min(self.len());
+    fn take_buffered(&mut self, n: usize) {
+        let n = n.min(self.end - self.start);
+        self.start += n;
+        self.taken += n as u64;
         if self.start == self.end {
             self.start = 0;
             self.end = 0;
         }
     }
 
-    /// Writable space after the pending bytes, `offset` bytes in, at least `want` long.
+    /// Writable space after the buffered bytes, `offset` bytes in, at least `want` long.
     /// Written bytes at the front are dropped first once they make up half the storage,
     /// so a caller that writes slowly costs amortized O(1) per byte and the storage holds
-    /// at most about twice what is pending.
+    /// at most about twice what is buffered.
     #[inline]
     pub(crate) fn space_at(&mut self, offset: usize, want: usize) -> &mut [u8] {
         let needed = self.end + offset + want;
@@ -188,22 +291,49 @@ impl OutputBuffer {
     pub(crate) fn commit(&mut self, n: usize) {
         debug_assert!(self.end + n <= self.bytes.len());
         self.end += n;
+        self.appended += n as u64;
     }
 
     /// Queues `data`.
     #[inline]
     pub(crate) fn append(&mut self, data: &[u8]) {
         self.space_at(0, data.len())[..data.len()].copy_from_slice(data);
-        self.end += data.len();
+        self.commit(data.len());
     }
 
-    /// Drops the last `n` bytes, which the caller knows are unwritten.
+    /// Queues `payload` after everything queued so far, without copying it.
+    pub(crate) fn append_shared(&mut self, payload: SharedPayload) {
+        let len = (*payload).as_ref().len();
+        if len == 0 {
+            return;
+        }
+        self.shared_len += len;
+        self.shared.push_back(Shared {
+            after: self.appended,
+            payload,
+            written: 0,
+        });
+    }
+
+    /// Drops the last `n` buffered bytes, which the caller knows are unwritten and queued
+    /// after every shared payload.
     pub(crate) fn truncate_tail(&mut self, n: usize) {
-        self.end -= n.min(self.len());
+        let n = n.min(self.end - self.start);
+        self.end -= n;
+        self.appended -= n as u64;
+    }
+
+    /// Frees the storage if nothing is buffered.
+    pub(crate) fn release_if_empty(&mut self) {
+        if self.start == self.end {
+            self.bytes = Vec::new();
+            self.start = 0;
+            self.end = 0;
+        }
     }
 
     pub(crate) fn shrink(&mut self) {
-        let len = self.len();
+        let len = self.end - self.start;
         self.bytes.copy_within(self.start..self.end, 0);
         self.bytes.truncate(len);
         self.bytes.shrink_to_fit();
@@ -356,6 +486,31 @@ mod tests {
         buf.clear();
         buf.extend(&[7; 8], 100);
         assert_eq!(buf.capacity(), capacity, "no growth for what fits");
+    }
+
+    #[test]
+    fn shared_payloads_keep_their_place() {
+        let mut out = OutputBuffer::default();
+        out.append(b"ab");
+        out.append_shared(Box::new(b"SHARED".to_vec()));
+        out.append(b"cd");
+        out.append_shared(Box::new(String::from("xy")));
+        assert_eq!(out.len(), 12);
+        let chunks: Vec<&[u8]> = out.chunks().collect();
+        assert_eq!(chunks, [&b"ab"[..], b"SHARED", b"cd", b"xy"]);
+        assert_eq!(out.pending(), b"ab");
+        out.consume(1);
+        assert_eq!(out.pending(), b"b");
+        out.consume(4);
+        assert_eq!(out.pending(), b"RED");
+        // Moving the buffered bytes about does not misplace the shared payloads.
+        out.space_at(0, 1 << 16);
+        out.consume(4);
+        assert_eq!(out.pending(), b"d");
+        out.consume(2);
+        assert_eq!(out.pending(), b"y");
+        out.consume(1);
+        assert_eq!((out.len(), out.pending()), (0, &b""[..]));
     }
 
     #[test]

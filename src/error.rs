@@ -51,6 +51,15 @@ pub enum ProtocolError {
     },
     /// A compressed message could not be decompressed (RFC 7692 §6.2).
     InvalidCompressedData,
+    /// No Pong or other data arrived within the pong timeout after a keep-alive Ping
+    /// (`Config::pong_timeout`); the Close carries 1011, as Python `websockets` sends.
+    PongTimeout,
+    /// The transport ended (`Connection::receive_eof`) before the closing handshake did:
+    /// RFC 6455 §7.1.5 calls this an abnormal closure, 1006, a code never sent.
+    AbnormalClosure,
+    /// After this end's Close, the peer's did not arrive within `Config::close_timeout`;
+    /// the connection gives up waiting (1006, never sent: a Close is already out).
+    CloseTimeout,
 }
 
 impl ProtocolError {
@@ -67,6 +76,8 @@ impl ProtocolError {
             | Self::InvalidCloseCode(_) => CloseCode::PROTOCOL_ERROR,
             Self::InvalidUtf8 | Self::InvalidCompressedData => CloseCode::INVALID_PAYLOAD,
             Self::FrameTooLarge { .. } | Self::MessageTooLarge { .. } => CloseCode::TOO_BIG,
+            Self::PongTimeout => CloseCode::INTERNAL_ERROR,
+            Self::AbnormalClosure | Self::CloseTimeout => CloseCode::ABNORMAL,
         }
     }
 
@@ -88,6 +99,9 @@ impl ProtocolError {
             Self::FrameTooLarge { .. } => "frame too large",
             Self::MessageTooLarge { .. } => "message too large",
             Self::InvalidCompressedData => "invalid compressed data",
+            Self::PongTimeout => "keepalive ping timeout",
+            // Never sent: 1006 does not appear on the wire.
+            Self::AbnormalClosure | Self::CloseTimeout => "",
         }
     }
 }
@@ -125,6 +139,9 @@ impl fmt::Display for ProtocolError {
             Self::InvalidCompressedData => {
                 f.write_str("peer sent a compressed message that does not inflate")
             }
+            Self::PongTimeout => f.write_str("peer did not answer a keep-alive Ping in time"),
+            Self::AbnormalClosure => f.write_str("the transport ended without a closing handshake"),
+            Self::CloseTimeout => f.write_str("peer did not finish the closing handshake in time"),
         }
     }
 }
@@ -184,6 +201,14 @@ pub enum UsageError {
     /// permessage-deflate parameters that would have this end compress with a window
     /// zlib cannot produce (8 bits, or outside 8–15).
     UnsupportedWindowBits(u8),
+    /// The message would take the pending output past `Config::max_pending_output`:
+    /// nothing was queued. Write what is pending first.
+    OutputFull {
+        /// Bytes pending when the message was refused.
+        pending: usize,
+        /// The configured limit.
+        limit: usize,
+    },
 }
 
 impl fmt::Display for UsageError {
@@ -209,6 +234,10 @@ impl fmt::Display for UsageError {
             Self::InvalidHeader(n) => write!(f, "invalid header field {n:?}"),
             Self::ReservedHeader(n) => write!(f, "header field {n:?} is set by the handshake"),
             Self::UnsupportedWindowBits(b) => write!(f, "cannot compress with {b} window bits"),
+            Self::OutputFull { pending, limit } => write!(
+                f,
+                "{pending} bytes are pending, the message would pass the {limit}-byte limit"
+            ),
         }
     }
 }

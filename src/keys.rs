@@ -7,7 +7,9 @@
 
 /// A source of random bytes for handshake keys and masking keys.
 ///
-/// Only a client draws keys: 16 bytes for `Sec-WebSocket-Key` and 4 per frame sent.
+/// Only a client draws keys: 16 bytes for `Sec-WebSocket-Key` and 4 per frame sent. A
+/// source is `Send + Sync` so that the connection holding it is too (it is only ever
+/// called through `&mut`, so being `Sync` costs an implementation nothing).
 ///
 /// ```
 /// use wswire::KeySource;
@@ -19,7 +21,7 @@
 ///     }
 /// }
 /// ```
-pub trait KeySource: Send {
+pub trait KeySource: Send + Sync {
     /// Fills `buf` with fresh random bytes.
     fn fill(&mut self, buf: &mut [u8]);
 }

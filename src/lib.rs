@@ -81,8 +81,8 @@ mod utf8;
 
 pub use close::{CloseCode, MAX_CLOSE_REASON};
 pub use connection::{
-    Config, Connection, ConnectionState, Delivery, Event, MessageKind, OwnedEvent, Role,
-    TransportAction,
+    Config, Connection, ConnectionState, Delivery, Event, Io, MessageKind, OwnedEvent, Role,
+    Sender, TransportAction,
 };
 pub use deflate::{DeflateConfig, DeflateNegotiationError, DeflateParams, PERMESSAGE_DEFLATE};
 pub use error::{ProtocolError, UsageError};

@@ -1,5 +1,9 @@
 //! Settings of an open connection.
 
+use core::time::Duration;
+
+use super::timers::TimerConfig;
+
 /// How received data messages are reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Delivery {
@@ -30,6 +34,8 @@ pub struct Config {
     pub(crate) auto_pong: bool,
     pub(crate) delivery: Delivery,
     pub(crate) read_size: usize,
+    pub(crate) max_pending_output: Option<usize>,
+    pub(crate) timers: TimerConfig,
 }
 
 impl Config {
@@ -38,6 +44,8 @@ impl Config {
     /// The default most [`Connection::input_buffer`](crate::Connection::input_buffer) offers
     /// for one read while data flows: 64 KiB.
     pub const DEFAULT_READ_SIZE: usize = 64 * 1024;
+    /// The default time without traffic after which buffers are given back: 1 s.
+    pub const DEFAULT_RELEASE_BUFFERS_AFTER: Duration = Duration::from_secs(1);
     /// The default largest frame payload: 16 MiB.
     pub const DEFAULT_MAX_FRAME_SIZE: usize = 16 << 20;
 
@@ -49,6 +57,11 @@ impl Config {
             auto_pong: true,
             delivery: Delivery::WholeMessages,
             read_size: Self::DEFAULT_READ_SIZE,
+            max_pending_output: None,
+            timers: TimerConfig {
+                release_buffers_after: Some(Self::DEFAULT_RELEASE_BUFFERS_AFTER),
+                ..TimerConfig::default()
+            },
         }
     }
 
@@ -86,6 +99,64 @@ impl Config {
     /// the reads a runtime wants to make. At least 1 KiB.
     pub fn read_size(mut self, bytes: usize) -> Self {
         self.read_size = bytes.max(1024);
+        self
+    }
+
+    /// The most output that may be pending (queued, not yet written) for a send to be
+    /// accepted: a high-water mark. Past it, `send_*` refuse with
+    /// [`UsageError::OutputFull`](crate::UsageError::OutputFull) and queue nothing, and
+    /// [`Connection::wants_input`](crate::Connection::wants_input) turns false so that a
+    /// runtime stops reading from a peer that does not read (the slow-consumer attack).
+    /// Automatic replies (Pong, Close) are always queued. Unlimited by default.
+    pub fn max_pending_output(mut self, bytes: usize) -> Self {
+        self.max_pending_output = Some(bytes);
+        self
+    }
+
+    /// Sends a Ping once nothing has arrived from the peer for `interval` (off by default).
+    /// Python `websockets` (`ping_interval`, 20 s) and browsers' intermediaries' idle
+    /// timeouts are the precedent: a quiet connection stays known to be alive, and stays
+    /// open through proxies that drop idle ones. Needs the caller's clock
+    /// ([`Connection::handle_timeout`](crate::Connection::handle_timeout)).
+    pub fn keepalive(mut self, interval: Duration) -> Self {
+        self.timers.keepalive = Some(interval);
+        self
+    }
+
+    /// Fails the connection with 1011 when nothing (a Pong or any other data) arrives
+    /// within `timeout` of a keep-alive Ping (off by default; Python `websockets`'
+    /// `ping_timeout`, 20 s, and its 1011 are the precedent). RFC 6455 §5.5.2 has the peer
+    /// answer a Ping "as soon as practical".
+    pub fn pong_timeout(mut self, timeout: Duration) -> Self {
+        self.timers.pong_timeout = Some(timeout);
+        self
+    }
+
+    /// Starts the closing handshake (Close 1001, "going away") once no data has moved
+    /// either way for `timeout` (off by default; servers' idle timeouts, such as nginx's
+    /// `proxy_read_timeout`, are the precedent). Keep-alive Pings do not count as data.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.timers.idle_timeout = Some(timeout);
+        self
+    }
+
+    /// How long to wait for the end of the closing handshake (off by default): after this
+    /// end's Close, for the peer's (then the connection fails with
+    /// [`ProtocolError::CloseTimeout`](crate::ProtocolError::CloseTimeout)); for a client
+    /// after the handshake, for the server to close the transport (RFC 6455 §7.1.1: the
+    /// server closes first; then [`Connection::transport`](crate::Connection::transport)
+    /// says to close it). Python `websockets`' `close_timeout` (10 s) is the precedent.
+    pub fn close_timeout(mut self, timeout: Duration) -> Self {
+        self.timers.close_timeout = Some(timeout);
+        self
+    }
+
+    /// How long the connection may see no traffic before it gives its buffers back (1 s by
+    /// default; `None` keeps them until [`shrink_buffers`](crate::Connection::shrink_buffers)).
+    /// Counted on the caller's clock: a runtime that drives the timers gets idle
+    /// connections down to their smallest without asking.
+    pub fn release_buffers_after(mut self, after: Option<Duration>) -> Self {
+        self.timers.release_buffers_after = after;
         self
     }
 

@@ -1,10 +1,11 @@
 //! The sending half: frames appended to the output buffer, masked by a client.
 
-use crate::buffer::OutputBuffer;
+use crate::buffer::{OutputBuffer, SharedPayload};
 use crate::close::CloseCode;
 use crate::deflate::Deflater;
 use crate::frame::{
-    EncodedHeader, FrameHeader, MAX_CONTROL_PAYLOAD, OpCode, RSV1, apply_mask, mask_into,
+    EncodedHeader, FrameHeader, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN, OpCode, RSV1, apply_mask,
+    mask_into,
 };
 use crate::keys::KeySource;
 
@@ -47,6 +48,23 @@ impl Writer {
     pub(crate) fn frame(&mut self, opcode: OpCode, fin: bool, rsv: u8, payload: &[u8]) {
         self.tail_auto_pong = None;
         append_frame(&mut self.output, &mut self.keys, opcode, fin, rsv, payload);
+    }
+
+    /// Whether this end masks what it sends (a client).
+    pub(crate) fn masks(&self) -> bool {
+        self.keys.is_some()
+    }
+
+    /// Appends the header of an unmasked, uncompressed single-frame message and its
+    /// payload, shared rather than copied.
+    pub(crate) fn shared_frame(&mut self, opcode: OpCode, payload: SharedPayload) {
+        debug_assert!(self.keys.is_none());
+        self.tail_auto_pong = None;
+        let len = (*payload).as_ref().len();
+        let space = self.output.space_at(0, MAX_HEADER_LEN);
+        let at = write_header(space, first_byte(opcode, true, 0), None, len);
+        self.output.commit(at);
+        self.output.append_shared(payload);
     }
 
     /// Whether a message of `len` bytes is to be compressed.

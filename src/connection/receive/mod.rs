@@ -355,6 +355,12 @@ impl Receiver {
         self.lent = Lent::Input(0);
     }
 
+    /// Whether input is buffered or a message partly received: not the moment to give
+    /// buffers back.
+    pub(crate) fn busy(&self) -> bool {
+        self.decoder.input.len() > 0 || self.decoder.frame().is_some() || !self.assembler.is_idle()
+    }
+
     /// Drops all buffered input (the connection no longer processes any).
     pub(crate) fn discard_input(&mut self) {
         let len = self.decoder.input.len();
