@@ -162,6 +162,9 @@ pub(crate) struct OutputBuffer {
     shared: VecDeque<Shared>,
     /// Bytes of the shared payloads not yet written.
     shared_len: usize,
+    /// Bytes queued, and written, since the buffer was created, shared payloads included.
+    queued_total: u64,
+    written_total: u64,
 }
 
 impl fmt::Debug for OutputBuffer {
@@ -222,8 +225,20 @@ impl OutputBuffer {
         self.end - self.start + self.shared_len
     }
 
+    /// Bytes queued, and written, over the buffer's life: positions in the output stream.
+    pub(crate) fn queued_total(&self) -> u64 {
+        self.queued_total
+    }
+
+    pub(crate) fn written_total(&self) -> u64 {
+        self.written_total
+    }
+
     /// Takes `n` written bytes off the front, across chunks.
-    pub(crate) fn consume(&mut self, mut n: usize) {
+    pub(crate) fn consume(&mut self, n: usize) {
+        let n = n.min(self.len());
+        self.written_total += n as u64;
+        let mut n = n;
         while n > 0 {
             let Some(shared) = self.shared.front_mut() else {
                 self.take_buffered(n);
@@ -292,6 +307,7 @@ impl OutputBuffer {
         debug_assert!(self.end + n <= self.bytes.len());
         self.end += n;
         self.appended += n as u64;
+        self.queued_total += n as u64;
     }
 
     /// Queues `data`.
@@ -308,6 +324,7 @@ impl OutputBuffer {
             return;
         }
         self.shared_len += len;
+        self.queued_total += len as u64;
         self.shared.push_back(Shared {
             after: self.appended,
             payload,
@@ -321,6 +338,7 @@ impl OutputBuffer {
         let n = n.min(self.end - self.start);
         self.end -= n;
         self.appended -= n as u64;
+        self.queued_total -= n as u64;
     }
 
     /// Frees the storage if nothing is buffered.

@@ -422,6 +422,10 @@ impl Connection {
             Err(e) => return Err(fail(&mut out.writer, state, e)),
         };
         match event {
+            Event::Text(_)
+            | Event::Binary(_)
+            | Event::TextChunk { .. }
+            | Event::BinaryChunk { .. } => timers.data(),
             // RFC 6455 §5.5.2: a Ping gets a Pong "unless it already received a Close
             // frame"; having sent one does not excuse it (only data frames must stop).
             Event::Ping(payload) if config.auto_pong => out.writer.auto_pong(payload),
@@ -475,10 +479,7 @@ impl Connection {
     /// Drops the first `n` pending bytes, which the caller has written (a partial write
     /// reports what it wrote; a vectored write may span chunks).
     pub fn consume_output(&mut self, n: usize) {
-        self.out.writer.output.consume(n);
-        if n > 0 {
-            self.timers.output();
-        }
+        self.out.written(n, &mut self.timers);
     }
 
     /// The free input space and the pending output, lent at once as separate borrows, so a
@@ -623,8 +624,9 @@ impl Connection {
         if self.out.writer.output.len() > 0 {
             return Err(UsageError::OutputPending);
         }
-        self.timers.output();
-        Ok(self.out.writer.unbuffered(opcode(kind), payload))
+        let header = self.out.writer.unbuffered(opcode(kind), payload);
+        self.timers.data();
+        Ok(header)
     }
 
     /// Queues a Ping carrying at most 125 bytes.

@@ -17,6 +17,9 @@ pub(crate) struct Outgoing {
     /// The fragmented message being sent, if one is: its kind and whether it is
     /// compressed.
     sending: Option<(MessageKind, bool)>,
+    /// Where in the output stream the last data frame queued ends: writing before it
+    /// writes data, which keeps the connection from idling.
+    data_end: u64,
 }
 
 impl Outgoing {
@@ -24,6 +27,22 @@ impl Outgoing {
         Self {
             writer,
             sending: None,
+            data_end: 0,
+        }
+    }
+
+    /// Notes that a data frame was just queued.
+    pub(crate) fn data_queued(&mut self, timers: &mut Timers) {
+        self.data_end = self.writer.output.queued_total();
+        timers.data();
+    }
+
+    /// Takes `n` written bytes off the output; notes data moved if any of them was.
+    pub(crate) fn written(&mut self, n: usize, timers: &mut Timers) {
+        let from = self.writer.output.written_total();
+        self.writer.output.consume(n);
+        if n > 0 && from < self.data_end {
+            timers.data();
         }
     }
 
@@ -123,7 +142,7 @@ impl Sender<'_> {
         let len = (*payload).as_ref().len();
         self.check_message(len)?;
         self.out.writer.shared_frame(opcode(kind), payload);
-        self.timers.output();
+        self.out.data_queued(self.timers);
         Ok(())
     }
 
@@ -137,7 +156,7 @@ impl Sender<'_> {
         self.out
             .writer
             .data_frame(opcode(kind), true, compress, payload);
-        self.timers.output();
+        self.out.data_queued(self.timers);
         Ok(())
     }
 
@@ -173,7 +192,7 @@ impl Sender<'_> {
         self.check_room(data.len())?;
         self.out.writer.data_frame(opcode, last, compressed, data);
         self.out.sending = if last { None } else { Some((kind, compressed)) };
-        self.timers.output();
+        self.out.data_queued(self.timers);
         Ok(())
     }
 
@@ -201,7 +220,6 @@ impl Sender<'_> {
         }
         self.check_room(payload.len())?;
         self.out.writer.frame(opcode, true, 0, payload);
-        self.timers.output();
         Ok(())
     }
 
@@ -219,7 +237,6 @@ impl Sender<'_> {
         }
         self.out.writer.close(Some(code), reason);
         *self.state = State::CloseSent;
-        self.timers.output();
         self.timers.closing();
         Ok(())
     }

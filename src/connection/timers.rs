@@ -53,11 +53,12 @@ pub(crate) enum Waiting {
 pub(crate) struct Timers {
     /// The latest time the caller gave.
     now: Option<Duration>,
-    /// Data arrived, or was queued or written, since the last call.
+    /// Bytes arrived since the last call.
     input_seen: bool,
-    output_seen: bool,
+    /// A data message moved either way since the last call (received, queued or written).
+    data_seen: bool,
     last_input: Duration,
-    last_activity: Duration,
+    last_data: Duration,
     /// When the keep-alive Ping went out, while it is unanswered.
     ping_sent: Option<Duration>,
     /// When the connection began waiting for the end of the closing handshake.
@@ -73,10 +74,11 @@ impl Timers {
         self.input_seen = true;
     }
 
-    /// Notes that data was queued for the peer or written.
+    /// Notes that a data message moved: received, queued or written. Control frames do
+    /// not count, so keep-alive Pings and their Pongs never keep a connection from idling.
     #[inline]
-    pub(crate) fn output(&mut self) {
-        self.output_seen = true;
+    pub(crate) fn data(&mut self) {
+        self.data_seen = true;
     }
 
     /// Notes that the connection started waiting for the closing handshake to end.
@@ -94,23 +96,22 @@ impl Timers {
         self.now = Some(now);
         if first {
             self.last_input = now;
-            self.last_activity = now;
+            self.last_data = now;
         }
         if self.input_seen {
             self.last_input = now;
-            self.last_activity = now;
-            // RFC 6455 §5.5.3 lets a Pong go unanswered-for; any data proves the peer is
-            // there, as Python websockets also takes it.
+            // Not only a Pong: any bytes prove the peer is there (Python websockets takes
+            // it the same way).
             self.ping_sent = None;
         }
-        if self.output_seen {
-            self.last_activity = now;
+        if self.data_seen {
+            self.last_data = now;
         }
-        if self.input_seen || self.output_seen {
+        if self.input_seen || self.data_seen {
             self.released = false;
         }
         self.input_seen = false;
-        self.output_seen = false;
+        self.data_seen = false;
         if let Some(started) = &mut self.close_started {
             if first {
                 *started = now;
@@ -157,21 +158,18 @@ impl Timers {
         let idle = config
             .idle_timeout
             .filter(|_| open)
-            .map(|after| (self.last_activity.saturating_add(after), Due::Idle));
+            .map(|after| (self.last_data.saturating_add(after), Due::Idle));
         let close = self
             .close_started
             .zip(config.close_timeout)
             .filter(|_| waiting == Waiting::Close)
             .map(|(since, wait)| (since.saturating_add(wait), Due::CloseTimeout));
+        // Quiet: no bytes in, no data out.
+        let quiet_since = self.last_data.max(self.last_input);
         let release = config
             .release_buffers_after
             .filter(|_| !self.released)
-            .map(|after| {
-                (
-                    self.last_activity.saturating_add(after),
-                    Due::ReleaseBuffers,
-                )
-            });
+            .map(|after| (quiet_since.saturating_add(after), Due::ReleaseBuffers));
         [pong, close, idle, ping, release].into_iter().flatten()
     }
 
@@ -228,7 +226,7 @@ mod tests {
         };
         let mut timers = Timers::default();
         timers.observe(50 * S);
-        timers.output();
+        timers.data();
         timers.observe(40 * S);
         assert_eq!(timers.next(&config, Waiting::Open), Some(60 * S));
     }

@@ -264,17 +264,17 @@ pub fn merge_chunks(events: &[OwnedEvent]) -> Vec<OwnedEvent> {
     merged
 }
 
-/// Takes everything a connection has queued.
+/// Takes everything a connection has queued, every chunk.
 pub fn take_output(conn: &mut Connection) -> Vec<u8> {
-    let out = conn.pending_output().to_vec();
+    let out: Vec<u8> = conn.pending_chunks().flatten().copied().collect();
     conn.consume_output(out.len());
     out
 }
 
 /// Moves everything `from` has queued into `to`, as a transport would.
 pub fn transfer(from: &mut Connection, to: &mut Connection) {
-    to.receive(from.pending_output());
-    from.consume_output(from.pending_output_len());
+    let bytes = take_output(from);
+    to.receive(&bytes);
 }
 
 /// A client and a server connection joined by hand: the handshake is assumed done.

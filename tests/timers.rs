@@ -1,0 +1,233 @@
+//! Time as an input, timers as outputs: every timer driven by a fake clock, with the
+//! frames it queues as literal bytes.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{CLOSE, FIN, PING, PONG, TEXT, close_payload, masked, take_output, unmasked};
+use wswire::{
+    CloseCode, Config, Connection, ConnectionState, Event, ProtocolError, SeededKeys,
+    TransportAction,
+};
+
+const S: Duration = Duration::from_secs(1);
+
+/// A server with only the given timers (no buffer release, so deadlines are the timers').
+fn server(config: Config) -> Connection {
+    Connection::server(config.release_buffers_after(None))
+}
+
+#[test]
+fn no_timer_no_deadline() {
+    let mut conn = server(Config::new());
+    assert_eq!(conn.poll_timeout(), None);
+    conn.handle_timeout(1000 * S);
+    assert_eq!(conn.poll_timeout(), None);
+    assert_eq!(conn.pending_output_len(), 0);
+}
+
+#[test]
+fn keepalive_pings_after_a_quiet_interval() {
+    let mut conn = server(Config::new().keepalive(20 * S));
+    // It asks for the time first.
+    assert_eq!(conn.poll_timeout(), Some(Duration::ZERO));
+    conn.handle_timeout(100 * S);
+    assert_eq!(conn.poll_timeout(), Some(120 * S));
+    // Data from the peer moves the deadline.
+    conn.receive(&masked(FIN | TEXT, b"hi"));
+    assert_eq!(conn.poll_event(), Ok(Some(Event::Text("hi"))));
+    conn.handle_timeout(110 * S);
+    assert_eq!(conn.poll_timeout(), Some(130 * S));
+    conn.handle_timeout(129 * S);
+    assert_eq!(conn.pending_output_len(), 0);
+    conn.handle_timeout(130 * S);
+    assert_eq!(take_output(&mut conn), [0x89, 0x00]);
+    // One Ping at a time: no deadline until something arrives (no pong timeout set).
+    assert_eq!(conn.poll_timeout(), None);
+    conn.receive(&masked(FIN | PONG, b""));
+    assert_eq!(conn.poll_event(), Ok(Some(Event::Pong(b""))));
+    conn.handle_timeout(131 * S);
+    assert_eq!(conn.poll_timeout(), Some(151 * S));
+}
+
+#[test]
+fn unanswered_keepalive_fails_with_1011() {
+    let mut conn = server(Config::new().keepalive(20 * S).pong_timeout(10 * S));
+    conn.handle_timeout(0 * S);
+    conn.handle_timeout(20 * S);
+    assert_eq!(take_output(&mut conn), [0x89, 0x00]);
+    assert_eq!(conn.poll_timeout(), Some(30 * S));
+    conn.handle_timeout(30 * S);
+    assert_eq!(conn.poll_event(), Err(ProtocolError::PongTimeout));
+    assert_eq!(
+        take_output(&mut conn),
+        unmasked(FIN | CLOSE, &close_payload(1011, b"keepalive ping timeout"))
+    );
+    assert_eq!(conn.transport(), TransportAction::CloseAfterFlush);
+    assert_eq!(conn.poll_timeout(), None);
+}
+
+#[test]
+fn any_data_answers_a_keepalive() {
+    let mut conn = server(Config::new().keepalive(20 * S).pong_timeout(10 * S));
+    conn.handle_timeout(0 * S);
+    conn.handle_timeout(20 * S);
+    take_output(&mut conn);
+    conn.receive(&masked(FIN | TEXT, b"busy"));
+    assert_eq!(conn.poll_event(), Ok(Some(Event::Text("busy"))));
+    conn.handle_timeout(29 * S);
+    conn.handle_timeout(30 * S);
+    assert_eq!(conn.state(), ConnectionState::Open);
+    assert_eq!(conn.poll_timeout(), Some(49 * S));
+}
+
+#[test]
+fn idle_connection_starts_the_closing_handshake() {
+    let mut conn = server(Config::new().idle_timeout(60 * S).keepalive(20 * S));
+    conn.handle_timeout(0 * S);
+    // Keep-alive Pings and their Pongs are not data: the connection idles all the same.
+    for t in [20, 40] {
+        conn.handle_timeout(t * S);
+        assert_eq!(take_output(&mut conn), [0x89, 0x00]);
+        conn.receive(&masked(FIN | PONG, b""));
+        conn.handle_timeout(t * S);
+        assert_eq!(conn.poll_event(), Ok(Some(Event::Pong(b""))));
+    }
+    conn.handle_timeout(59 * S);
+    assert_eq!(conn.state(), ConnectionState::Open);
+    conn.handle_timeout(60 * S);
+    assert_eq!(conn.state(), ConnectionState::CloseSent);
+    assert_eq!(
+        take_output(&mut conn),
+        unmasked(FIN | CLOSE, &close_payload(1001, b"idle timeout"))
+    );
+}
+
+#[test]
+fn received_messages_keep_a_connection_from_idling() {
+    let mut conn = server(Config::new().idle_timeout(60 * S));
+    conn.handle_timeout(0 * S);
+    conn.receive(&masked(FIN | TEXT, b"news"));
+    assert_eq!(conn.poll_event(), Ok(Some(Event::Text("news"))));
+    conn.handle_timeout(30 * S);
+    conn.handle_timeout(89 * S);
+    assert_eq!(conn.state(), ConnectionState::Open);
+    conn.handle_timeout(90 * S);
+    assert_eq!(conn.state(), ConnectionState::CloseSent);
+}
+
+#[test]
+fn sends_and_writes_keep_a_connection_from_idling() {
+    let mut conn = server(Config::new().idle_timeout(60 * S));
+    conn.handle_timeout(0 * S);
+    conn.send_text("still here").unwrap();
+    conn.handle_timeout(1 * S);
+    take_output(&mut conn); // written at 50 s
+    conn.handle_timeout(50 * S);
+    conn.handle_timeout(100 * S);
+    assert_eq!(conn.state(), ConnectionState::Open);
+    conn.handle_timeout(110 * S);
+    assert_eq!(conn.state(), ConnectionState::CloseSent);
+}
+
+#[test]
+fn unanswered_close_times_out() {
+    let mut conn = server(Config::new().close_timeout(10 * S));
+    conn.handle_timeout(0 * S);
+    // Stamped with the latest time the connection knows: the wait counts from 0 s.
+    conn.close(CloseCode::NORMAL, "").unwrap();
+    conn.handle_timeout(5 * S);
+    assert_eq!(conn.poll_timeout(), Some(10 * S));
+    let close = take_output(&mut conn);
+    conn.handle_timeout(9 * S);
+    assert_eq!(conn.state(), ConnectionState::CloseSent);
+    conn.handle_timeout(10 * S);
+    assert_eq!(conn.poll_event(), Err(ProtocolError::CloseTimeout));
+    assert_eq!(conn.transport(), TransportAction::CloseAfterFlush);
+    // No second Close: one is out already, and 1006 is never sent.
+    assert_eq!(close, unmasked(FIN | CLOSE, &close_payload(1000, b"")));
+    assert_eq!(conn.pending_output_len(), 0);
+}
+
+#[test]
+fn a_client_stops_waiting_for_the_server_to_close() {
+    let config = Config::new()
+        .close_timeout(10 * S)
+        .release_buffers_after(None);
+    let mut conn = Connection::client(config, SeededKeys::new(2));
+    conn.handle_timeout(0 * S);
+    conn.handle_timeout(3 * S);
+    conn.receive(&unmasked(FIN | CLOSE, &close_payload(1000, b"")));
+    assert!(matches!(conn.poll_event(), Ok(Some(Event::Close { .. }))));
+    assert_eq!(conn.transport(), TransportAction::AwaitPeerClose);
+    assert_eq!(conn.poll_timeout(), Some(13 * S));
+    conn.handle_timeout(12 * S);
+    assert_eq!(conn.transport(), TransportAction::AwaitPeerClose);
+    conn.handle_timeout(13 * S);
+    assert_eq!(conn.transport(), TransportAction::CloseAfterFlush);
+    assert_eq!(conn.poll_timeout(), None);
+}
+
+#[test]
+fn buffers_go_back_after_a_quiet_second() {
+    let mut conn = Connection::server(Config::new());
+    conn.handle_timeout(10 * S);
+    let payload = vec![b'x'; 200_000];
+    conn.receive(&masked(FIN | 0x2, &payload));
+    assert_eq!(
+        conn.poll_event().unwrap().map(|e| e.into_owned()).is_some(),
+        true
+    );
+    conn.send_binary(&payload).unwrap();
+    take_output(&mut conn);
+    conn.handle_timeout(10 * S);
+    assert!(conn.buffer_capacity() >= 200_000);
+    assert_eq!(conn.poll_timeout(), Some(11 * S));
+    conn.handle_timeout(11 * S);
+    assert_eq!(conn.buffer_capacity(), 0);
+    assert_eq!(conn.poll_timeout(), None, "once, until something happens");
+    // The next message works as before.
+    conn.receive(&masked(FIN | TEXT, b"again"));
+    assert_eq!(conn.poll_event(), Ok(Some(Event::Text("again"))));
+}
+
+#[test]
+fn buffers_stay_while_output_is_pending() {
+    let mut conn = Connection::server(Config::new());
+    conn.handle_timeout(0 * S);
+    conn.send_binary(&[1; 5000]).unwrap();
+    conn.handle_timeout(2 * S);
+    assert_eq!(conn.pending_output_len(), 5004);
+    assert!(conn.buffer_capacity() >= 5004);
+}
+
+#[test]
+fn a_clock_that_steps_back_moves_nothing_earlier() {
+    let mut conn = server(Config::new().keepalive(20 * S));
+    conn.handle_timeout(100 * S);
+    conn.handle_timeout(50 * S);
+    assert_eq!(conn.poll_timeout(), Some(120 * S));
+    conn.handle_timeout(119 * S);
+    assert_eq!(conn.pending_output_len(), 0);
+}
+
+#[test]
+fn pings_are_answered_and_keepalive_continues_while_a_message_arrives() {
+    let mut conn = server(Config::new().keepalive(20 * S).pong_timeout(5 * S));
+    conn.handle_timeout(0 * S);
+    // A message in two fragments, the peer's Ping between them.
+    conn.receive(&masked(TEXT, &[b'a'; 500]));
+    assert_eq!(conn.poll_event(), Ok(None));
+    conn.handle_timeout(20 * S); // input arrived since the last call: no Ping yet
+    assert_eq!(conn.pending_output_len(), 0);
+    conn.handle_timeout(40 * S);
+    assert_eq!(take_output(&mut conn), [0x89, 0x00]);
+    conn.receive(&masked(FIN | PING, b"p"));
+    conn.receive(&masked(FIN, &[b'b'; 500]));
+    assert_eq!(conn.poll_event(), Ok(Some(Event::Ping(b"p"))));
+    assert!(matches!(conn.poll_event(), Ok(Some(Event::Text(_)))));
+    conn.handle_timeout(45 * S);
+    assert_eq!(conn.state(), ConnectionState::Open);
+    assert_eq!(take_output(&mut conn), [0x8a, 0x01, b'p']);
+}
