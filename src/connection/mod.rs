@@ -10,10 +10,10 @@
 //!      └─ peer breaks the protocol (from Open or CloseSent) ──▶ Failed
 //! ```
 //!
-//! In `Open` everything may be sent. After a Close frame has been sent nothing more may be
-//! (RFC 6455 §5.5.1), but data still arriving is reported until the peer's Close. In
-//! `Closed` and `Failed` input is ignored and [`Connection::transport`] says what to do with
-//! the transport.
+//! In `Open` everything may be sent. After a Close frame has been sent no data frame or
+//! second Close may be (RFC 6455 §5.5.1), but Pings and Pongs still may, and data still
+//! arriving is reported until the peer's Close. In `Closed` and `Failed` nothing may be
+//! sent, input is ignored and [`Connection::transport`] says what to do with the transport.
 
 mod config;
 mod event;
@@ -485,8 +485,9 @@ impl Connection {
     }
 
     /// Starts the closing handshake: queues a Close frame with `code` and `reason` (at most
-    /// 123 bytes). Nothing may be sent afterwards; received data is still reported until
-    /// the peer's Close arrives.
+    /// 123 bytes). Afterwards data and a second Close are refused
+    /// ([`UsageError::Closing`]) but Pings and Pongs may still be sent; received data is
+    /// still reported until the peer's Close arrives.
     pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), UsageError> {
         self.check_can_send()?;
         if !code.is_valid_on_wire() {
