@@ -51,9 +51,10 @@ PREFIX="$(cd "$(dirname "$PREFIX")" && pwd)/$(basename "$PREFIX")"
 want_stamp="$(cat "${BASH_SOURCE[0]}" "$HERE/requirements-pip.txt" "$HERE/requirements.txt" |
     sha256sum | cut -d' ' -f1)"
 installed() {
+    local version
     [[ -f $PREFIX/$STAMP && "$(cat "$PREFIX/$STAMP")" == "$want_stamp" ]] &&
-        AUTOBAHN_PREFIX="$PREFIX" timeout 60 "$HERE/wstest" -a 2>/dev/null |
-        grep -qx 'AutobahnTestSuite 0\.8\.2'
+        version="$(AUTOBAHN_PREFIX="$PREFIX" timeout 60 "$HERE/wstest" -a 2>/dev/null)" &&
+        grep -qx 'AutobahnTestSuite 0\.8\.2' <<<"$version"
 }
 if [[ ${1:-} != --force ]] && installed; then
     log "wstest 0.8.2 already installed in $PREFIX"
