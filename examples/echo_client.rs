@@ -23,6 +23,7 @@ use std::process::ExitCode;
 
 use wswire::{
     ClientConfig, CloseCode, Connection, ConnectionState, DeflateConfig, Event, MessageKind,
+    ProtocolError,
 };
 
 fn main() -> ExitCode {
@@ -109,11 +110,14 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         if support::fill(&mut stream, &mut conn)? == 0 {
             return Err("server closed the transport before its Close frame".into());
         }
-        while let Some(event) = conn.poll_event()? {
-            if let Event::Close { code, .. } = event {
-                if code != CloseCode::NORMAL {
+        loop {
+            match conn.poll_event() {
+                Ok(Some(Event::Close { code, .. })) if code != CloseCode::NORMAL => {
                     return Err(format!("server closed with {code}").into());
                 }
+                Ok(Some(_)) => {}
+                Ok(None) => break,
+                Err(error) => return Err(failed(&mut stream, &mut conn, error)),
             }
         }
     }
@@ -135,18 +139,35 @@ fn next_message(
 ) -> Result<(MessageKind, Vec<u8>), Box<dyn std::error::Error>> {
     loop {
         support::flush(stream, conn)?;
-        while let Some(event) = conn.poll_event()? {
-            match event {
-                Event::Text(text) => return Ok((MessageKind::Text, text.as_bytes().to_vec())),
-                Event::Binary(data) => return Ok((MessageKind::Binary, data.to_vec())),
-                Event::Close { code, reason } => {
+        loop {
+            match conn.poll_event() {
+                Ok(Some(Event::Text(text))) => {
+                    return Ok((MessageKind::Text, text.as_bytes().to_vec()));
+                }
+                Ok(Some(Event::Binary(data))) => return Ok((MessageKind::Binary, data.to_vec())),
+                Ok(Some(Event::Close { code, reason })) => {
                     return Err(format!("server closed ({code} {reason:?})").into());
                 }
-                _ => {}
+                Ok(Some(_)) => {}
+                Ok(None) => break,
+                Err(error) => return Err(failed(stream, conn, error)),
             }
         }
         if support::fill(stream, conn)? == 0 {
             return Err("server closed the transport".into());
         }
     }
+}
+
+/// The server broke the protocol: sends the Close frame the connection queued with the
+/// error's code, ends the transport, and returns the error to report.
+fn failed(
+    stream: &mut TcpStream,
+    conn: &mut Connection,
+    error: ProtocolError,
+) -> Box<dyn std::error::Error> {
+    if let Err(e) = support::settle(stream, conn) {
+        eprintln!("echo_client: could not send the Close frame: {e}");
+    }
+    error.into()
 }

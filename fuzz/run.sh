@@ -37,11 +37,23 @@ fi
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
     echo "== installing cargo-fuzz"
-    cargo install cargo-fuzz --locked
+    timeout 1800 cargo install cargo-fuzz --locked
+fi
+
+# libfuzzer-sys compiles libFuzzer, which is C++ (the cc crate runs $CXX, else c++).
+if ! command -v "${CXX:-c++}" >/dev/null; then
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+        echo "== installing g++ with apt-get (libFuzzer is C++)"
+        timeout 600 apt-get -qq update
+        DEBIAN_FRONTEND=noninteractive timeout 900 apt-get -qq install -y --no-install-recommends g++
+    else
+        echo "fuzz: no C++ compiler (${CXX:-c++}); libFuzzer needs one: apt-get install g++" >&2
+        exit 2
+    fi
 fi
 
 echo "== building the fuzz targets (${CARGO[*]} fuzz build)"
-"${CARGO[@]}" fuzz build
+timeout 1800 "${CARGO[@]}" fuzz build
 
 mkdir -p logs
 dict_for() {

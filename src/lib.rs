@@ -24,6 +24,9 @@
 //! let mut buf = [0u8; 4096];
 //! let request = loop {
 //!     let n = sock.read(&mut buf)?;
+//!     if n == 0 {
+//!         return Ok(()); // the client left before its request was complete
+//!     }
 //!     match handshake.receive(&buf[..n]) {
 //!         Ok(Some(request)) => break request,
 //!         Ok(None) => continue,
@@ -40,14 +43,24 @@
 //!     let n = sock.read(conn.input_buffer())?; // no intermediate copy
 //!     if n == 0 { break }
 //!     conn.commit_input(n);
-//!     while let Some(event) = conn.poll_event()? {
-//!         if let Event::Text(text) = event {
-//!             let reply = text.to_uppercase();
-//!             conn.send_text(&reply)?;
+//!     loop {
+//!         match conn.poll_event() {
+//!             Ok(Some(Event::Text(text))) => {
+//!                 let reply = text.to_uppercase();
+//!                 conn.send_text(&reply)?;
+//!             }
+//!             Ok(Some(_)) => {} // Pings are answered and Closes replied to for us
+//!             Ok(None) => break,
+//!             Err(error) => {
+//!                 // The peer broke the protocol: the Close frame with the error's code
+//!                 // is queued; send it before giving up on the connection.
+//!                 sock.write_all(conn.pending_output())?;
+//!                 return Err(error.into());
+//!             }
 //!         }
 //!     }
 //! }
-//! sock.write_all(conn.pending_output())?; // the Close frame, for one
+//! sock.write_all(conn.pending_output())?; // the closing handshake's last frame, for one
 //! # Ok(())
 //! # }
 //! ```
@@ -59,7 +72,7 @@
 //! - [`Connection`] buffers input, reports [`Event`]s in wire order (borrowing payloads
 //!   from its buffers: no copy for a single-frame message), and queues output that the
 //!   caller drains at its own pace.
-//! - Peer faults are [`ProtocolError`]s, each with the [`CloseCode`] already sent; caller
+//! - Peer faults are [`ProtocolError`]s, each with the [`CloseCode`] already queued; caller
 //!   mistakes are [`UsageError`]s that change nothing.
 //! - Every key a client needs comes from a [`KeySource`]: [`OsRandom`] by default (feature
 //!   `getrandom`), [`SeededKeys`] or your own for reproducible tests.

@@ -185,7 +185,7 @@ fn close_refuses_invalid_code_and_long_reason() {
 // RFC 6455 §5.5.1: "The application MUST NOT send any more data frames after sending a
 // Close frame."
 #[test]
-fn nothing_may_be_sent_after_close() {
+fn no_data_and_no_second_close_after_close() {
     let mut conn = server();
     conn.close(CloseCode::GOING_AWAY, "").unwrap();
     let queued = conn.pending_output().to_vec();
@@ -203,10 +203,14 @@ fn nothing_may_be_sent_after_close() {
         Err(UsageError::Closing)
     );
     assert_eq!(conn.pending_output(), queued);
-    // Control frames are not data: a Ping may still go out while the peer's Close is
-    // awaited.
+    // Control frames are not data: a Ping or a Pong may still go out while the peer's
+    // Close is awaited.
     assert_eq!(conn.send_ping(b"?"), Ok(()));
-    assert_eq!(&conn.pending_output()[queued.len()..], [0x89, 0x01, b'?']);
+    assert_eq!(conn.send_pong(b"!"), Ok(()));
+    assert_eq!(
+        &conn.pending_output()[queued.len()..],
+        [0x89, 0x01, b'?', 0x8a, 0x01, b'!']
+    );
 }
 
 // Open -> CloseSent -> Closed when this side starts; Open -> Closed when the peer does.

@@ -54,7 +54,7 @@ fn keepalive_pings_after_a_quiet_interval() {
 #[test]
 fn unanswered_keepalive_fails_with_1011() {
     let mut conn = server(Config::new().keepalive(20 * S).pong_timeout(10 * S));
-    conn.handle_timeout(0 * S);
+    conn.handle_timeout(Duration::ZERO);
     conn.handle_timeout(20 * S);
     assert_eq!(take_output(&mut conn), [0x89, 0x00]);
     assert_eq!(conn.poll_timeout(), Some(30 * S));
@@ -71,7 +71,7 @@ fn unanswered_keepalive_fails_with_1011() {
 #[test]
 fn any_data_answers_a_keepalive() {
     let mut conn = server(Config::new().keepalive(20 * S).pong_timeout(10 * S));
-    conn.handle_timeout(0 * S);
+    conn.handle_timeout(Duration::ZERO);
     conn.handle_timeout(20 * S);
     take_output(&mut conn);
     conn.receive(&masked(FIN | TEXT, b"busy"));
@@ -85,7 +85,7 @@ fn any_data_answers_a_keepalive() {
 #[test]
 fn idle_connection_starts_the_closing_handshake() {
     let mut conn = server(Config::new().idle_timeout(60 * S).keepalive(20 * S));
-    conn.handle_timeout(0 * S);
+    conn.handle_timeout(Duration::ZERO);
     // Keep-alive Pings and their Pongs are not data: the connection idles all the same.
     for t in [20, 40] {
         conn.handle_timeout(t * S);
@@ -107,7 +107,7 @@ fn idle_connection_starts_the_closing_handshake() {
 #[test]
 fn received_messages_keep_a_connection_from_idling() {
     let mut conn = server(Config::new().idle_timeout(60 * S));
-    conn.handle_timeout(0 * S);
+    conn.handle_timeout(Duration::ZERO);
     conn.receive(&masked(FIN | TEXT, b"news"));
     assert_eq!(conn.poll_event(), Ok(Some(Event::Text("news"))));
     conn.handle_timeout(30 * S);
@@ -120,9 +120,9 @@ fn received_messages_keep_a_connection_from_idling() {
 #[test]
 fn sends_and_writes_keep_a_connection_from_idling() {
     let mut conn = server(Config::new().idle_timeout(60 * S));
-    conn.handle_timeout(0 * S);
+    conn.handle_timeout(Duration::ZERO);
     conn.send_text("still here").unwrap();
-    conn.handle_timeout(1 * S);
+    conn.handle_timeout(S);
     take_output(&mut conn); // written at 50 s
     conn.handle_timeout(50 * S);
     conn.handle_timeout(100 * S);
@@ -134,7 +134,7 @@ fn sends_and_writes_keep_a_connection_from_idling() {
 #[test]
 fn unanswered_close_times_out() {
     let mut conn = server(Config::new().close_timeout(10 * S));
-    conn.handle_timeout(0 * S);
+    conn.handle_timeout(Duration::ZERO);
     // Stamped with the latest time the connection knows: the wait counts from 0 s.
     conn.close(CloseCode::NORMAL, "").unwrap();
     conn.handle_timeout(5 * S);
@@ -156,7 +156,7 @@ fn a_client_stops_waiting_for_the_server_to_close() {
         .close_timeout(10 * S)
         .release_buffers_after(None);
     let mut conn = Connection::client(config, SeededKeys::new(2));
-    conn.handle_timeout(0 * S);
+    conn.handle_timeout(Duration::ZERO);
     conn.handle_timeout(3 * S);
     conn.receive(&unmasked(FIN | CLOSE, &close_payload(1000, b"")));
     assert!(matches!(conn.poll_event(), Ok(Some(Event::Close { .. }))));
@@ -175,10 +175,7 @@ fn buffers_go_back_after_a_quiet_second() {
     conn.handle_timeout(10 * S);
     let payload = vec![b'x'; 200_000];
     conn.receive(&masked(FIN | 0x2, &payload));
-    assert_eq!(
-        conn.poll_event().unwrap().map(|e| e.into_owned()).is_some(),
-        true
-    );
+    assert!(matches!(conn.poll_event(), Ok(Some(Event::Binary(b))) if b.len() == 200_000));
     conn.send_binary(&payload).unwrap();
     take_output(&mut conn);
     conn.handle_timeout(10 * S);
@@ -195,7 +192,7 @@ fn buffers_go_back_after_a_quiet_second() {
 #[test]
 fn buffers_stay_while_output_is_pending() {
     let mut conn = Connection::server(Config::new());
-    conn.handle_timeout(0 * S);
+    conn.handle_timeout(Duration::ZERO);
     conn.send_binary(&[1; 5000]).unwrap();
     conn.handle_timeout(2 * S);
     assert_eq!(conn.pending_output_len(), 5004);
@@ -215,7 +212,7 @@ fn a_clock_that_steps_back_moves_nothing_earlier() {
 #[test]
 fn pings_are_answered_and_keepalive_continues_while_a_message_arrives() {
     let mut conn = server(Config::new().keepalive(20 * S).pong_timeout(5 * S));
-    conn.handle_timeout(0 * S);
+    conn.handle_timeout(Duration::ZERO);
     // A message in two fragments, the peer's Ping between them.
     conn.receive(&masked(TEXT, &[b'a'; 500]));
     assert_eq!(conn.poll_event(), Ok(None));

@@ -11,10 +11,10 @@
 //!         (from Open or CloseSent) ──▶ Failed
 //! ```
 //!
-//! In `Open` everything may be sent. After a Close frame has been sent no data message may
-//! be (RFC 6455 §5.5.1), though Pings and Pongs may, and data still arriving is reported
-//! until the peer's Close. In `Closed` and `Failed` input is ignored and
-//! [`Connection::transport`] says what to do with the transport.
+//! In `Open` everything may be sent. After a Close frame has been sent no data frame or
+//! second Close may be (RFC 6455 §5.5.1), but Pings and Pongs still may, and data still
+//! arriving is reported until the peer's Close. In `Closed` and `Failed` nothing may be
+//! sent, input is ignored and [`Connection::transport`] says what to do with the transport.
 
 mod config;
 mod event;
@@ -640,7 +640,8 @@ impl Connection {
         self.sender().send_pong(payload)
     }
 
-    /// Starts the closing handshake (see [`Sender::close`]).
+    /// Starts the closing handshake (see [`Sender::close`]): afterwards data and a second
+    /// Close are refused ([`UsageError::Closing`]) but Pings and Pongs may still be sent.
     pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), UsageError> {
         self.sender().close(code, reason)
     }

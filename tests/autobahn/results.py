@@ -6,6 +6,10 @@
   results.py compare EXPECTED_JSON INDEX_JSON [--subset]
       exit 1 on any difference (an improvement included), printing each differing case
       with what wstest said of it; --subset compares only the cases that ran (quick runs)
+  results.py summary INDEX_JSON
+      counts per section, the cases that are not OK, and the line
+        autobahn: N ok, N non-strict, N informational, N unimplemented, N failed
+      exit 1 on any case failed, non-strict or unimplemented
   results.py table SERVER_INDEX CLIENT_INDEX
       a Markdown table of results per section, both roles (for docs/conformance.md)
 """
@@ -85,6 +89,43 @@ def compare(expected_path, index_path, subset):
     return 1
 
 
+# wstest's verdicts; every other one (FAILED, WRONG CODE, UNCLEAN, FAILED BY CLIENT,
+# NO_CLOSE) counts as failed.
+KINDS = {"OK": "ok", "NON-STRICT": "non-strict", "INFORMATIONAL": "informational",
+         "UNIMPLEMENTED": "unimplemented"}
+SUMMARY_KINDS = ["ok", "non-strict", "informational", "unimplemented", "failed"]
+
+
+def summary(index_path, shown=20):
+    agent, cases = load_index(index_path)
+    if not cases:
+        sys.exit(f"results: {index_path}: no cases")
+    sections = {}
+    not_ok = []
+    for case in sorted(cases, key=case_key):
+        r = cases[case]
+        kind = KINDS.get(r["behavior"], "failed")
+        counts = sections.setdefault(case.split(".")[0], dict.fromkeys(SUMMARY_KINDS, 0))
+        counts[kind] += 1
+        if kind != "ok":
+            not_ok.append((case, r))
+    print(f"agent {agent}: {len(cases)} cases")
+    print("  section  cases     ok  non-strict  informational  unimplemented  failed")
+    for section, counts in sections.items():
+        print(f"  {section:<7}{sum(counts.values()):>7}{counts['ok']:>7}{counts['non-strict']:>12}"
+              f"{counts['informational']:>15}{counts['unimplemented']:>15}{counts['failed']:>8}")
+    if not_ok:
+        print(f"  not OK ({len(not_ok)}):")
+        for case, r in not_ok[:shown]:
+            print(f"    {case:<10} {r['behavior']} (close: {r['behaviorClose']}, "
+                  f"code {r.get('remoteCloseCode')})")
+        if len(not_ok) > shown:
+            print(f"    ... and {len(not_ok) - shown} more")
+    totals = {k: sum(counts[k] for counts in sections.values()) for k in SUMMARY_KINDS}
+    print("autobahn: " + ", ".join(f"{totals[k]} {k}" for k in SUMMARY_KINDS))
+    return 1 if totals["failed"] or totals["non-strict"] or totals["unimplemented"] else 0
+
+
 def table(server_index, client_index):
     kinds = ["OK", "NON-STRICT", "INFORMATIONAL", "UNIMPLEMENTED"]
     rows = {}
@@ -121,6 +162,8 @@ def main(argv):
         return extract(argv[1])
     if len(argv) >= 3 and argv[0] == "compare":
         return compare(argv[1], argv[2], "--subset" in argv[3:])
+    if len(argv) == 2 and argv[0] == "summary":
+        return summary(argv[1])
     if len(argv) == 3 and argv[0] == "table":
         return table(argv[1], argv[2])
     sys.exit(__doc__)

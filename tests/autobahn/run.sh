@@ -8,81 +8,189 @@
 #   --update  rewrite the expectation files from this run instead of comparing
 #             (commit them with the change that earned the new results)
 #
-# The server testee is examples/echo_server (permessage-deflate on, 16 MiB messages), the
-# client testee examples/autobahn_client. Both roles run at once: wstest, single-threaded,
-# is the bottleneck. Reports land in target/autobahn/{server,client}/. Every process this
-# script starts is bounded by a timeout and stopped by its PID.
+# First tests/autobahn/setup.sh installs wstest (Python 2.7 and autobahntestsuite, from
+# Debian and PyPI packages) into tests/autobahn/.py27, once. The server testee is
+# examples/echo_server (permessage-deflate on, 16 MiB messages) under wstest's
+# fuzzingclient; the client testee is examples/autobahn_client against wstest's
+# fuzzingserver. Both roles run at once: wstest, single-threaded, is the bottleneck.
+# Reports and logs land in target/autobahn/{server,client}/. Everything listens on
+# 127.0.0.1 only; every process this script starts is bounded by a timeout and stopped by
+# its PID.
+#
+# Environment: AUTOBAHN_SERVER_PORT (echo_server, default 9311), AUTOBAHN_FUZZER_PORT
+# (fuzzingserver, default 9312), AUTOBAHN_TIMEOUT (seconds for each role's wstest run,
+# default 1500), AUTOBAHN_PREFIX (see setup.sh), CARGO_TARGET_DIR.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 HERE=tests/autobahn
-AUTOBAHN=${AUTOBAHN_DIR:-../shared/autobahn}
+WSTEST=$PWD/$HERE/wstest
 SERVER_PORT=${AUTOBAHN_SERVER_PORT:-9311}
 FUZZER_PORT=${AUTOBAHN_FUZZER_PORT:-9312}
 LIMIT=${AUTOBAHN_TIMEOUT:-1500}
+BIN=${CARGO_TARGET_DIR:-target}/release/examples
+OUT=$PWD/target/autobahn
+AGENT=wswire
+# The 128 KiB permessage-deflate cases, about two thirds of a full run's time; every
+# parameter combination stays in with the smaller messages.
+QUICK_EXCLUDE='"12.*.10", "12.*.15", "12.*.16", "12.*.17", "12.*.18",
+    "13.*.10", "13.*.15", "13.*.16", "13.*.17", "13.*.18"'
 
+usage() {
+    echo "usage: $0 [--quick] [--update] [--role server|client|both]" >&2
+    exit 2
+}
 quick=0 update=0 role=both
 while [[ $# -gt 0 ]]; do
     case $1 in
         --quick) quick=1 ;;
         --update) update=1 ;;
-        --role) role=$2; shift ;;
-        *) echo "usage: $0 [--quick] [--update] [--role server|client|both]" >&2; exit 2 ;;
+        --role)
+            [[ $# -ge 2 ]] || usage
+            role=$2
+            shift
+            ;;
+        *) usage ;;
     esac
     shift
 done
-[[ $quick == 1 && $update == 1 ]] && { echo "autobahn: --update needs a full run" >&2; exit 2; }
+[[ $role == server || $role == client || $role == both ]] || usage
+[[ $quick == 1 && $update == 1 ]] && {
+    echo "autobahn: --update needs a full run" >&2
+    exit 2
+}
+sides=()
+[[ $role != client ]] && sides+=(server)
+[[ $role != server ]] && sides+=(client)
 
-bash "$AUTOBAHN/setup.sh"
-cargo build --release --quiet --example echo_server --example autobahn_client
+die() {
+    echo "autobahn: ERROR: $*" >&2
+    exit 2
+}
+port_taken() { timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$0"' "$1" 2>/dev/null; }
+# wait_port PORT PID: until something accepts on 127.0.0.1:PORT, while PID lives (30 s).
+wait_port() {
+    local deadline=$((SECONDS + 30))
+    while ((SECONDS < deadline)); do
+        kill -0 "$2" 2>/dev/null || return 1
+        port_taken "$1" && return 0
+        sleep 0.2
+    done
+    return 1
+}
+
+timeout 2400 bash "$HERE/setup.sh" || die "tests/autobahn/setup.sh failed"
+timeout 1800 cargo build --release --quiet --example echo_server --example autobahn_client ||
+    die "cargo build of the testees failed"
 
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+cleanup() {
+    local pid
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
-export AUTOBAHN_AGENT=wswire AUTOBAHN_TIMEOUT=$LIMIT SUMMARIZE_ARGS="--strict --list 20"
 exclude=""
-[[ $quick == 1 ]] && exclude=quick
+[[ $quick == 1 ]] && exclude=$QUICK_EXCLUDE
+for side in "${sides[@]}"; do
+    rm -rf "${OUT:?}/$side"
+    mkdir -p "$OUT/$side"
+done
+for port in $([[ $role != client ]] && echo "$SERVER_PORT") $([[ $role != server ]] && echo "$FUZZER_PORT"); do
+    port_taken "$port" && die "port $port on 127.0.0.1 is in use (see AUTOBAHN_*_PORT above)"
+done
 t0=$SECONDS
 
+# wstest runs in the role's folder: it writes a few files where it starts.
 if [[ $role != client ]]; then
-    timeout -k 5 $((LIMIT + 60)) target/release/examples/echo_server "127.0.0.1:$SERVER_PORT" \
-        2> target/autobahn-echo-server.log &
-    pids+=($!)
-    "$AUTOBAHN/run-fuzzingclient.sh" "ws://127.0.0.1:$SERVER_PORT" target/autobahn/server "*" \
-        "$exclude" > target/autobahn-server.out 2>&1 &
+    cat >"$OUT/server/spec.json" <<EOF
+{
+  "outdir": "$OUT/server/reports",
+  "servers": [{"agent": "$AGENT", "url": "ws://127.0.0.1:$SERVER_PORT"}],
+  "cases": ["*"],
+  "exclude-cases": [$exclude],
+  "exclude-agent-cases": {}
+}
+EOF
+    timeout -k 5 $((LIMIT + 120)) "$BIN/echo_server" "127.0.0.1:$SERVER_PORT" \
+        </dev/null 2>"$OUT/server/echo_server.log" &
+    echo_server=$!
+    pids+=("$echo_server")
+    wait_port "$SERVER_PORT" "$echo_server" || die "echo_server did not listen on port $SERVER_PORT"
+    (cd "$OUT/server" && exec timeout -k 10 "$LIMIT" "$WSTEST" -m fuzzingclient \
+        -s spec.json) </dev/null >"$OUT/server/wstest.log" 2>&1 &
     server_job=$!
+    pids+=("$server_job")
+    echo "autobahn: server role: wstest fuzzingclient -> echo_server on 127.0.0.1:$SERVER_PORT" >&2
 fi
 if [[ $role != server ]]; then
-    AUTOBAHN_EXCLUDE=$exclude "$AUTOBAHN/run-fuzzingserver.sh" "$FUZZER_PORT" \
-        target/autobahn/client target/release/examples/autobahn_client \
-        > target/autobahn-client.out 2>&1 &
+    cat >"$OUT/client/spec.json" <<EOF
+{
+  "url": "ws://127.0.0.1:$FUZZER_PORT",
+  "outdir": "$OUT/client/reports",
+  "cases": ["*"],
+  "exclude-cases": [$exclude],
+  "exclude-agent-cases": {}
+}
+EOF
+    # -u 0: no web pages (they would take port 8080).
+    (cd "$OUT/client" && exec timeout -k 10 $((LIMIT + 120)) "$WSTEST" \
+        -m fuzzingserver -s spec.json -u 0) </dev/null >"$OUT/client/wstest.log" 2>&1 &
+    fuzzingserver=$!
+    pids+=("$fuzzingserver")
+    wait_port "$FUZZER_PORT" "$fuzzingserver" || {
+        tail -n 20 "$OUT/client/wstest.log" >&2
+        die "wstest fuzzingserver did not listen on port $FUZZER_PORT"
+    }
+    AUTOBAHN_URL="ws://127.0.0.1:$FUZZER_PORT" AUTOBAHN_AGENT=$AGENT \
+        timeout -k 10 "$LIMIT" "$BIN/autobahn_client" </dev/null >"$OUT/client/autobahn_client.log" 2>&1 &
     client_job=$!
+    pids+=("$client_job")
+    echo "autobahn: client role: autobahn_client -> wstest fuzzingserver on 127.0.0.1:$FUZZER_PORT" >&2
 fi
 
 status=0
-for side in server client; do
-    [[ $role == both || $role == "$side" ]] || continue
+for side in "${sides[@]}"; do
     job_var=${side}_job
     rc=0
     wait "${!job_var}" || rc=$?
-    echo "== autobahn $side role (wstest exit $rc)"
-    cat "target/autobahn-$side.out"
-    index=target/autobahn/$side/reports/index.json
+    took=$((SECONDS - t0))
+    if [[ $side == server ]]; then
+        what="wstest fuzzingclient"
+        log=$OUT/server/wstest.log
+    else
+        # The fuzzingserver wrote its reports when the client asked (/updateReports).
+        kill "$fuzzingserver" 2>/dev/null || true
+        wait "$fuzzingserver" 2>/dev/null || true
+        what="autobahn_client"
+        log=$OUT/client/autobahn_client.log
+    fi
+    echo "== autobahn $side role ($what exit $rc, $took s)"
+    if [[ $rc == 124 || $rc == 137 ]]; then
+        echo "autobahn: $what timed out after $LIMIT s (AUTOBAHN_TIMEOUT)"
+    fi
+    [[ $rc == 0 ]] || {
+        tail -n 20 "$log"
+        status=1
+    }
+    index=$OUT/$side/reports/index.json
     if [[ ! -f $index ]]; then
-        echo "autobahn: no report for the $side role" >&2
+        echo "autobahn: no report for the $side role (logs in target/autobahn/$side/)"
         status=1
         continue
     fi
+    python3 "$HERE/results.py" summary "$index" | tee "$OUT/$side/summary.txt" || status=1
     if [[ $update == 1 ]]; then
-        python3 "$HERE/results.py" extract "$index" > "$HERE/expected-$side.json"
+        python3 "$HERE/results.py" extract "$index" >"$HERE/expected-$side.json"
         echo "autobahn: wrote $HERE/expected-$side.json"
     else
         subset=()
         [[ $quick == 1 ]] && subset=(--subset)
-        python3 "$HERE/results.py" compare "$HERE/expected-$side.json" "$index" "${subset[@]}" \
-            || status=1
+        python3 "$HERE/results.py" compare "$HERE/expected-$side.json" "$index" "${subset[@]}" ||
+            status=1
     fi
-    [[ $rc == 0 ]] || status=1
 done
-echo "autobahn: both roles took $((SECONDS - t0)) s"
+echo "autobahn: ${sides[*]} took $((SECONDS - t0)) s"
 exit $status

@@ -28,6 +28,9 @@ die() {
 }
 
 [ -x "$PY" ] || die "no Python venv at $HERE/.venv: run bash tests/interop/setup.sh first"
+# Node.js from PyPI, where setup.sh found no node >= 20 on the machine.
+[ -x "$HERE/.venv/node-bin/node" ] && PATH="$HERE/.venv/node-bin:$PATH"
+command -v node >/dev/null || die "node not found: run bash tests/interop/setup.sh first"
 for module in ws playwright-core; do
     [ -d "$NODE_DIR/node_modules/$module" ] ||
         die "no $NODE_DIR/node_modules/$module: run bash tests/interop/setup.sh first"
