@@ -67,19 +67,19 @@ fn session(url: &str, mut on_text: impl FnMut(&str)) -> Result<(), Box<dyn std::
         .connection(
             Config::new()
                 .max_message_size(MAX_MESSAGE)
-                .max_frame_size(MAX_MESSAGE),
+                .max_frame_size(MAX_MESSAGE)
+                // A safety net: a case that stalls ends instead of hanging the run.
+                .idle_timeout(Duration::from_secs(60))
+                .close_timeout(Duration::from_secs(10)),
         );
     let (mut stream, mut conn) = support::connect(config)?;
-    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
-    let mut echo = support::Echo::default();
+    let clock = support::Clock::start();
     loop {
-        echo.answer(&mut conn, &mut on_text)?;
+        support::echo(&mut conn, &mut on_text)?;
         support::flush(&mut stream, &mut conn)?;
         if support::settle(&mut stream, &mut conn)? {
             return Ok(());
         }
-        if support::fill(&mut stream, &mut conn)? == 0 {
-            return Ok(()); // the server closed the transport
-        }
+        support::fill(&mut stream, &mut conn, &clock)?;
     }
 }

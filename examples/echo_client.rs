@@ -4,10 +4,13 @@
 //! cargo run --release --example echo_client ws://127.0.0.1:9001/ [--protocol NAME]...
 //!     [--no-deflate] [--server-no-context-takeover] [--client-no-context-takeover]
 //!     [--server-max-window-bits N] [--client-max-window-bits N]
+//!     [--max-message BYTES] [--max-pending-output BYTES] [--keepalive SECS]
+//!     [--pong-timeout SECS] [--idle-timeout SECS] [--close-timeout SECS]
 //! ```
 //!
-//! permessage-deflate is offered unless `--no-deflate` is given; the other flags shape the
-//! offer. Once connected, the negotiated subprotocol and extension go to standard error.
+//! permessage-deflate is offered unless `--no-deflate` is given; the other deflate flags
+//! shape the offer. The timers are off unless given. Once connected, the negotiated
+//! subprotocol and extension go to standard error.
 //!
 //! One command per line: `text N` sends a text message of N bytes (`a`..`z` repeating),
 //! `binary N` a binary message of N bytes (byte i is `i % 256`). Each echo is checked byte
@@ -22,8 +25,8 @@ use std::net::TcpStream;
 use std::process::ExitCode;
 
 use wswire::{
-    ClientConfig, CloseCode, Connection, ConnectionState, DeflateConfig, Event, MessageKind,
-    ProtocolError,
+    ClientConfig, CloseCode, Config, Connection, ConnectionState, DeflateConfig, Event,
+    MessageKind, ProtocolError,
 };
 
 fn main() -> ExitCode {
@@ -39,9 +42,22 @@ fn main() -> ExitCode {
 fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let url = args.next().ok_or("usage: echo_client URL [OPTIONS]")?;
+    if url == "-h" || url == "--help" {
+        println!(
+            "usage: echo_client URL [--protocol NAME]... [--no-deflate] \
+             [--server-no-context-takeover] [--client-no-context-takeover] \
+             [--server-max-window-bits N] [--client-max-window-bits N] {}",
+            support::CONNECTION_OPTIONS
+        );
+        return Ok(());
+    }
     let mut config = ClientConfig::new(&url)?;
+    let mut connection = Config::new();
     let mut deflate = Some(DeflateConfig::new());
     while let Some(arg) = args.next() {
+        if support::connection_option(&arg, &mut args, &mut connection)? {
+            continue;
+        }
         let mut window_bits = || -> Result<u8, String> {
             let value = args.next().ok_or(format!("{arg} needs a number"))?;
             value
@@ -68,10 +84,12 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             other => return Err(format!("unknown option {other}").into()),
         }
     }
+    config = config.connection(connection);
     if let Some(deflate) = deflate {
         config = config.deflate(deflate);
     }
     let (mut stream, mut conn) = support::connect(config)?;
+    let clock = support::Clock::start();
     if let Some(protocol) = conn.protocol() {
         eprintln!("echo_client: subprotocol {protocol}");
     }
@@ -96,7 +114,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             MessageKind::Text => conn.send_text(std::str::from_utf8(&payload)?)?,
             MessageKind::Binary => conn.send_binary(&payload)?,
         }
-        let echoed = next_message(&mut stream, &mut conn)?;
+        let echoed = next_message(&mut stream, &mut conn, &clock)?;
         if echoed != (kind, payload) {
             return Err(format!("echo of {line:?} differs").into());
         }
@@ -107,9 +125,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     conn.close(CloseCode::NORMAL, "")?;
     while conn.state() != ConnectionState::Closed {
         support::flush(&mut stream, &mut conn)?;
-        if support::fill(&mut stream, &mut conn)? == 0 {
-            return Err("server closed the transport before its Close frame".into());
-        }
+        support::fill(&mut stream, &mut conn, &clock)?;
         loop {
             match conn.poll_event() {
                 Ok(Some(Event::Close { code, .. })) if code != CloseCode::NORMAL => {
@@ -136,6 +152,7 @@ fn make_payload(kind: MessageKind, len: usize) -> Vec<u8> {
 fn next_message(
     stream: &mut TcpStream,
     conn: &mut Connection,
+    clock: &support::Clock,
 ) -> Result<(MessageKind, Vec<u8>), Box<dyn std::error::Error>> {
     loop {
         support::flush(stream, conn)?;
@@ -153,9 +170,10 @@ fn next_message(
                 Err(error) => return Err(failed(stream, conn, error)),
             }
         }
-        if support::fill(stream, conn)? == 0 {
-            return Err("server closed the transport".into());
+        if conn.transport() != wswire::TransportAction::KeepOpen {
+            return Err("the connection ended".into());
         }
+        support::fill(stream, conn, clock)?;
     }
 }
 

@@ -1,13 +1,16 @@
 //! An echo server: every text and binary message comes back unchanged.
 //!
 //! ```text
-//! cargo run --release --example echo_server [ADDR] [--protocol NAME]... [--max-message BYTES]
-//!     [--no-deflate]
+//! cargo run --release --example echo_server [ADDR] [--protocol NAME]... [--no-deflate]
+//!     [--max-message BYTES] [--max-pending-output BYTES] [--keepalive SECS]
+//!     [--pong-timeout SECS] [--idle-timeout SECS] [--close-timeout SECS]
 //! ```
 //!
 //! ADDR defaults to 127.0.0.1:9001. permessage-deflate is negotiated whenever a client
-//! offers it, unless `--no-deflate` is given. Blocking `std::net`, a thread per connection:
-//! the point is to show the whole drive loop of a `wswire::Connection` in a few lines.
+//! offers it, unless `--no-deflate` is given. The timers (keep-alive Pings, the pong
+//! timeout, the idle timeout, the closing-handshake timeout) are off unless given.
+//! Blocking `std::net`, a thread per connection: the point is to show the whole drive loop
+//! of a `wswire::Connection`, time and end of input included, in a few lines.
 
 mod support;
 
@@ -18,8 +21,12 @@ use std::thread;
 
 use wswire::{Accept, Config, DeflateConfig, ServerConfig, ServerHandshake};
 
-const USAGE: &str =
-    "usage: echo_server [ADDR] [--protocol NAME]... [--max-message BYTES] [--no-deflate]";
+fn usage() -> String {
+    format!(
+        "usage: echo_server [ADDR] [--protocol NAME]... [--no-deflate] {}",
+        support::CONNECTION_OPTIONS
+    )
+}
 
 struct Options {
     addr: String,
@@ -29,29 +36,24 @@ struct Options {
 fn parse_args() -> Result<Options, String> {
     let mut addr = "127.0.0.1:9001".to_owned();
     let mut config = ServerConfig::new();
-    let mut max_message = Config::DEFAULT_MAX_MESSAGE_SIZE;
+    let mut connection = Config::new();
     let mut deflate = true;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
+        if support::connection_option(&arg, &mut args, &mut connection)? {
+            continue;
+        }
         match arg.as_str() {
             "--protocol" => config = config.protocol(args.next().ok_or("--protocol needs a name")?),
-            "--max-message" => {
-                let value = args.next().ok_or("--max-message needs a byte count")?;
-                max_message = value
-                    .parse()
-                    .map_err(|_| format!("bad byte count {value:?}"))?;
-            }
             "--no-deflate" => deflate = false,
-            "-h" | "--help" => return Err(USAGE.to_owned()),
-            flag if flag.starts_with('-') => return Err(format!("unknown option {flag}\n{USAGE}")),
+            "-h" | "--help" => return Err(usage()),
+            flag if flag.starts_with('-') => {
+                return Err(format!("unknown option {flag}\n{}", usage()));
+            }
             _ => addr = arg,
         }
     }
-    config = config.connection(
-        Config::new()
-            .max_message_size(max_message)
-            .max_frame_size(max_message),
-    );
+    config = config.connection(connection);
     if deflate {
         config = config.deflate(DeflateConfig::new());
     }
@@ -115,15 +117,15 @@ fn serve(mut stream: TcpStream, config: ServerConfig) -> io::Result<()> {
         }
     }
     let mut conn = handshake.accept(Accept::new()).map_err(io::Error::other)?;
-    let mut echo = support::Echo::default();
+    let clock = support::Clock::start();
     loop {
         support::flush(&mut stream, &mut conn)?;
         if support::settle(&mut stream, &mut conn)? {
             return Ok(());
         }
-        if support::fill(&mut stream, &mut conn)? == 0 {
-            return Ok(()); // the peer closed without a closing handshake
-        }
-        echo.answer(&mut conn, |_| {}).map_err(io::Error::other)?;
+        // Reads, or waits for the next deadline; the end of the input and the timers
+        // show in the events and in `transport()`.
+        support::fill(&mut stream, &mut conn, &clock)?;
+        support::echo(&mut conn, |_| {}).map_err(io::Error::other)?;
     }
 }

@@ -43,16 +43,14 @@ fn echo_server() -> (u16, thread::JoinHandle<()>) {
             }
         }
         let mut conn = handshake.accept(Accept::new()).unwrap();
-        let mut echo = support::Echo::default();
+        let clock = support::Clock::start();
         loop {
             support::flush(&mut stream, &mut conn).unwrap();
             if support::settle(&mut stream, &mut conn).unwrap() {
                 return;
             }
-            if support::fill(&mut stream, &mut conn).unwrap() == 0 {
-                conn.receive_eof();
-            }
-            echo.answer(&mut conn, |_| {}).unwrap();
+            support::fill(&mut stream, &mut conn, &clock).unwrap();
+            support::echo(&mut conn, |_| {}).unwrap();
         }
     });
     (port, handle)
