@@ -38,11 +38,14 @@
 //!
 //! // 2. The connection: write what is queued, read, take events.
 //! while conn.transport() == TransportAction::KeepOpen {
-//!     let n = sock.write(conn.pending_output())?;
-//!     conn.consume_output(n);
-//!     let n = sock.read(conn.input_buffer())?; // no intermediate copy
-//!     if n == 0 { break }
-//!     conn.commit_input(n);
+//!     while conn.pending_output_len() > 0 {
+//!         let n = sock.write(conn.pending_output())?;
+//!         conn.consume_output(n);
+//!     }
+//!     match sock.read(conn.input_buffer())? { // no intermediate copy
+//!         0 => conn.receive_eof(), // buffered events come first, then the end
+//!         n => conn.commit_input(n),
+//!     }
 //!     loop {
 //!         match conn.poll_event() {
 //!             Ok(Some(Event::Text(text))) => {
@@ -52,9 +55,10 @@
 //!             Ok(Some(_)) => {} // Pings are answered and Closes replied to for us
 //!             Ok(None) => break,
 //!             Err(error) => {
-//!                 // The peer broke the protocol: the Close frame with the error's code
-//!                 // is queued; send it before giving up on the connection.
-//!                 sock.write_all(conn.pending_output())?;
+//!                 // The peer broke the protocol (or left without closing): the Close
+//!                 // frame with the error's code, if it has one, is queued; send it
+//!                 // before giving up on the connection.
+//!                 let _ = sock.write_all(conn.pending_output());
 //!                 return Err(error.into());
 //!             }
 //!         }
@@ -64,6 +68,59 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # Full duplex, with time
+//!
+//! An async runtime reads and writes at once: [`Connection::io`] lends the input space and
+//! the pending output together, so one `select!` waits on both, and on the next deadline
+//! of the connection's timers (keep-alive, idle and closing timeouts: all in [`Config`]).
+//! The clock is the caller's: a `Duration` since an epoch it chooses.
+//!
+//! ```no_run
+//! use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+//! use tokio::time::{Instant, sleep_until};
+//! use wswire::{Connection, Event, TransportAction};
+//!
+//! async fn drive(
+//!     conn: &mut Connection,
+//!     mut reader: impl AsyncRead + Unpin,
+//!     mut writer: impl AsyncWrite + Unpin,
+//! ) -> std::io::Result<()> {
+//!     let epoch = Instant::now();
+//!     enum Done { Read(usize), Wrote(usize), Deadline }
+//!     while conn.transport() == TransportAction::KeepOpen {
+//!         let deadline = conn.poll_timeout().map(|at| epoch + at);
+//!         let done = {
+//!             let io = conn.io();
+//!             tokio::select! {
+//!                 n = reader.read(io.input), if !io.input.is_empty() => Done::Read(n?),
+//!                 n = writer.write(io.output), if !io.output.is_empty() => Done::Wrote(n?),
+//!                 () = sleep_until(deadline.unwrap_or(epoch)), if deadline.is_some() => Done::Deadline,
+//!             }
+//!         };
+//!         match done {
+//!             Done::Read(0) => conn.receive_eof(),
+//!             Done::Read(n) => conn.commit_input(n),
+//!             Done::Wrote(n) => conn.consume_output(n),
+//!             Done::Deadline => {}
+//!         }
+//!         conn.handle_timeout(epoch.elapsed());
+//!         while let Ok(Some((event, mut sender))) = conn.poll_event_with_sender() {
+//!             if let Event::Text(text) = event {
+//!                 let _ = sender.send_text(text); // echo, no copy out
+//!             }
+//!         }
+//!     }
+//!     while conn.pending_output_len() > 0 {
+//!         let n = writer.write(conn.pending_output()).await?;
+//!         conn.consume_output(n);
+//!     }
+//!     writer.shutdown().await
+//! }
+//! ```
+//!
+//! `docs/architecture.md` in the repository has the states, the drive order and the
+//! timers; `docs/security.md` every limit.
 //!
 //! # Shape
 //!
