@@ -29,7 +29,7 @@ WORKLOAD_TITLES = {
 }
 SUBJECT_ORDER = [
     "wswire",
-    "wswire-unbuffered",
+    "wswire-shared",
     "tungstenite",
     "tokio-websockets",
     "fastwebsockets",
@@ -40,7 +40,7 @@ SUBJECT_ORDER = [
 ]
 COLOURS = {
     "wswire": "#d62728",
-    "wswire-unbuffered": "#ff9896",
+    "wswire-shared": "#ff9896",
     "tungstenite": "#1f77b4",
     "tokio-websockets": "#2ca02c",
     "fastwebsockets": "#9467bd",
@@ -148,6 +148,13 @@ def best_peer_table(timing, summary):
             else:
                 row.append(f"**{s['wswire_vs_best_peer']:.2f}** ({s['best_peer']})")
         rows.append(row)
+        if any("wswire_shared_vs_best_peer" in (summary_of(summary, w, n) or {}) for n in sizes):
+            shared = [f"{w}, shared sends"]
+            for n in sizes:
+                s = summary_of(summary, w, n) or {}
+                r = s.get("wswire_shared_vs_best_peer")
+                shared.append("" if r is None else f"**{r:.2f}** ({s['best_peer']})")
+            rows.append(shared)
     return table(["workload"] + [size_label(n) for n in sizes], rows)
 
 

@@ -132,9 +132,9 @@ fn subjects(
                     wswire::encoder(msgs.clone(), out(), client),
                 ),
                 s(
-                    "wswire-unbuffered",
+                    "wswire-shared",
                     Role::Extra,
-                    wswire::unbuffered_encoder(msgs.clone(), out(), client),
+                    wswire::shared_encoder(msgs.clone(), out(), client),
                 ),
                 s(
                     "tungstenite",
@@ -387,6 +387,11 @@ fn emit_cell(
             b.name,
             b.median()
         );
+    }
+    if let (Some(w), Some(b)) = (measured.iter().find(|m| m.name == "wswire-shared"), best) {
+        let ratio = b.median() / w.median();
+        summary = summary.num("wswire_shared_vs_best_peer", ratio);
+        text += &format!(", shared sends x{ratio:.2}");
     }
     if let (Some(w), Some(l)) = (wswire_ns, limit) {
         let r = l.median() / w;

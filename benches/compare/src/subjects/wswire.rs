@@ -5,18 +5,20 @@
 //! - encode: `send_text` / `send_binary` per message, writing `pending_output()` out in
 //!   pieces of at most 64 KiB (then `consume_output`) whenever 64 KiB are pending, and at
 //!   the end;
-//! - encode, unbuffered (an extra line, not a peer): `unbuffered_message` per message and
-//!   a vectored write of header and payload;
+//! - encode, shared (a second wswire line, reported beside the first): the messages held as
+//!   `Arc`s, `send_shared_text` / `send_shared_binary` per message, vectored writes of the
+//!   pending chunks (the header from the connection, the payload from the `Arc`);
 //! - deflate round trip: a client and a server `Connection` with `with_deflate`;
 //! - idle: a server connection after one message each way, `shrink_buffers` as the
 //!   release call.
 
 use std::io::IoSlice;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use wswire::{
-    Accept, Config, Connection, DeflateConfig, DeflateParams, Event, MessageKind, OsRandom,
-    ServerConfig, ServerHandshake,
+    Accept, Config, Connection, DeflateConfig, DeflateParams, Event, OsRandom, ServerConfig,
+    ServerHandshake,
 };
 
 use super::{
@@ -127,49 +129,66 @@ pub fn encoder(msgs: Rc<Messages>, out: Shared, client: bool) -> Box<dyn Bench> 
     EncodeBench::boxed(WsEncoder(connection(client)), msgs, out, client)
 }
 
-pub struct WsUnbuffered {
+/// Sends with `send_shared_text` / `send_shared_binary`: the application holds its messages
+/// as `Arc`s (prepared untimed, like any application that broadcasts), each send clones one.
+/// A server queues only the header and writes the payload from the `Arc` itself, with a
+/// vectored write of the pending chunks; a client (which masks) copies and masks in one pass.
+pub struct WsShared {
     conn: Connection,
-    client: bool,
-    /// The application's message buffers: a client's are masked in place, so they are
-    /// refilled (untimed) before each iteration.
-    buffers: Vec<Vec<u8>>,
+    texts: Vec<Arc<str>>,
+    binaries: Vec<Arc<[u8]>>,
 }
 
-impl Encoder for WsUnbuffered {
+impl Encoder for WsShared {
     fn prepare(&mut self, msgs: &Messages) {
-        if self.buffers.is_empty() {
-            self.buffers = msgs.payloads.clone();
-        } else if self.client {
-            for (b, p) in self.buffers.iter_mut().zip(&msgs.payloads) {
-                b.copy_from_slice(p);
+        if self.texts.is_empty() && self.binaries.is_empty() {
+            match msgs.kind {
+                Kind::Text => {
+                    self.texts = msgs.texts.iter().map(|t| Arc::from(t.as_str())).collect()
+                }
+                Kind::Binary => {
+                    self.binaries = msgs
+                        .payloads
+                        .iter()
+                        .map(|p| Arc::from(p.as_slice()))
+                        .collect();
+                }
             }
         }
     }
 
     fn encode(&mut self, msgs: &Messages, out: &Shared) -> Result<(), String> {
         let mut out = out.borrow_mut();
-        let kind = match msgs.kind {
-            Kind::Text => MessageKind::Text,
-            Kind::Binary => MessageKind::Binary,
-        };
-        for payload in &mut self.buffers {
-            let header = self.conn.unbuffered_message(kind, payload).map_err(err)?;
-            let (h, p) = (header.as_bytes(), payload.as_slice());
-            let mut done = 0;
-            while done < h.len() {
-                done += out.write_vectored_from(&[IoSlice::new(&h[done..]), IoSlice::new(p)]);
+        let conn = &mut self.conn;
+        for i in 0..msgs.len() {
+            match msgs.kind {
+                Kind::Text => conn.send_shared_text(Arc::clone(&self.texts[i])),
+                Kind::Binary => conn.send_shared_binary(Arc::clone(&self.binaries[i])),
             }
-            out.write_all(&p[done - h.len()..]);
+            .map_err(err)?;
+            if conn.pending_output_len() >= MAX_IO {
+                flush_vectored(conn, &mut out);
+            }
         }
+        flush_vectored(conn, &mut out);
         Ok(())
     }
 }
 
-pub fn unbuffered_encoder(msgs: Rc<Messages>, out: Shared, client: bool) -> Box<dyn Bench> {
-    let subject = WsUnbuffered {
+/// Writes all pending output with vectored writes of at most 64 KiB each.
+fn flush_vectored(conn: &mut Connection, out: &mut ByteQueue) {
+    while conn.pending_output_len() > 0 {
+        let slices: Vec<IoSlice<'_>> = conn.pending_chunks().take(8).map(IoSlice::new).collect();
+        let n = out.write_vectored_from(&slices);
+        conn.consume_output(n);
+    }
+}
+
+pub fn shared_encoder(msgs: Rc<Messages>, out: Shared, client: bool) -> Box<dyn Bench> {
+    let subject = WsShared {
         conn: connection(client),
-        client,
-        buffers: Vec::new(),
+        texts: Vec::new(),
+        binaries: Vec::new(),
     };
     EncodeBench::boxed(subject, msgs, out, client)
 }
