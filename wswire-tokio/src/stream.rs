@@ -48,11 +48,6 @@ use crate::{Error, Message};
 /// side first: 2 s.
 pub const LINGER: Duration = Duration::from_secs(2);
 
-/// Payloads from this size on are written by a server from the message's own memory
-/// (`send_shared_*`, a vectored write); smaller ones are copied next to their header,
-/// which costs less than the extra slice.
-const SHARE_FROM: usize = 1024;
-
 /// The most chunks handed to one vectored write.
 const MAX_SLICES: usize = 64;
 
@@ -450,13 +445,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         let conn = &mut self.conn;
         let server = conn.role() == Role::Server;
         let result = match &message {
-            Message::Text(text) if server && text.len() >= SHARE_FROM => {
-                conn.send_shared_text(text.clone())
-            }
+            // A server writes the payload from the message's own memory, which clones of the
+            // message share (a broadcast): the core queues only the header. A client masks,
+            // so it copies.
+            Message::Text(text) if server => conn.send_shared_text(text.clone()),
             Message::Text(text) => conn.send_text(text),
-            Message::Binary(data) if server && data.len() >= SHARE_FROM => {
-                conn.send_shared_binary(data.clone())
-            }
+            Message::Binary(data) if server => conn.send_shared_binary(data.clone()),
             Message::Binary(data) => conn.send_binary(data),
             Message::Ping(data) => conn.send_ping(data),
             Message::Pong(data) => conn.send_pong(data),
