@@ -2,20 +2,23 @@
 # The Autobahn TestSuite on both roles, every case, strict, compared with the committed
 # expectation (tests/autobahn/expected-{server,client}.json).
 #
-#   tests/autobahn/run.sh [--quick] [--update] [--role server|client|both]
+#   tests/autobahn/run.sh [--quick] [--update] [--role server|client|both] [--testees std|tokio]
 #
 #   --quick   leave out the 128 KiB permessage-deflate cases (457 of 517 per role)
 #   --update  rewrite the expectation files from this run instead of comparing
 #             (commit them with the change that earned the new results)
+#   --testees tokio: the tokio layer's examples (wswire-tokio's tokio_echo_server and
+#             tokio_autobahn_client) instead of the blocking std ones, held to the same
+#             expectation: the layer moves bytes, the core decides
 #
 # First tests/autobahn/setup.sh installs wstest (Python 2.7 and autobahntestsuite, from
 # Debian and PyPI packages) into tests/autobahn/.py27, once. The server testee is
 # examples/echo_server (permessage-deflate on, 16 MiB messages) under wstest's
 # fuzzingclient; the client testee is examples/autobahn_client against wstest's
 # fuzzingserver. Both roles run at once: wstest, single-threaded, is the bottleneck.
-# Reports and logs land in target/autobahn/{server,client}/. Everything listens on
-# 127.0.0.1 only; every process this script starts is bounded by a timeout and stopped by
-# its PID.
+# Reports and logs land in target/autobahn/{server,client}/ (target/autobahn/tokio/...
+# for the tokio testees). Everything listens on 127.0.0.1 only; every process this script
+# starts is bounded by a timeout and stopped by its PID.
 #
 # Environment: AUTOBAHN_SERVER_PORT (echo_server, default 9311), AUTOBAHN_FUZZER_PORT
 # (fuzzingserver, default 9312), AUTOBAHN_TIMEOUT (seconds for each role's wstest run,
@@ -36,10 +39,10 @@ QUICK_EXCLUDE='"12.*.10", "12.*.15", "12.*.16", "12.*.17", "12.*.18",
     "13.*.10", "13.*.15", "13.*.16", "13.*.17", "13.*.18"'
 
 usage() {
-    echo "usage: $0 [--quick] [--update] [--role server|client|both]" >&2
+    echo "usage: $0 [--quick] [--update] [--role server|client|both] [--testees std|tokio]" >&2
     exit 2
 }
-quick=0 update=0 role=both
+quick=0 update=0 role=both testees=std
 while [[ $# -gt 0 ]]; do
     case $1 in
         --quick) quick=1 ;;
@@ -49,11 +52,34 @@ while [[ $# -gt 0 ]]; do
             role=$2
             shift
             ;;
+        --testees)
+            [[ $# -ge 2 ]] || usage
+            testees=$2
+            shift
+            ;;
         *) usage ;;
     esac
     shift
 done
 [[ $role == server || $role == client || $role == both ]] || usage
+case $testees in
+    std)
+        server_testee=echo_server client_testee=autobahn_client
+        build=(cargo build --release --quiet --example echo_server --example autobahn_client)
+        ;;
+    tokio)
+        server_testee=tokio_echo_server client_testee=tokio_autobahn_client
+        build=(cargo build --release --quiet -p wswire-tokio --features rustls
+            --example tokio_echo_server --example tokio_autobahn_client)
+        OUT=$OUT/tokio
+        AGENT=wswire-tokio
+        ;;
+    *) usage ;;
+esac
+[[ $testees == tokio && $update == 1 ]] && {
+    echo "autobahn: --update rewrites the expectation from the std testees" >&2
+    exit 2
+}
 [[ $quick == 1 && $update == 1 ]] && {
     echo "autobahn: --update needs a full run" >&2
     exit 2
@@ -79,8 +105,7 @@ wait_port() {
 }
 
 timeout 2400 bash "$HERE/setup.sh" || die "tests/autobahn/setup.sh failed"
-timeout 1800 cargo build --release --quiet --example echo_server --example autobahn_client ||
-    die "cargo build of the testees failed"
+timeout 1800 "${build[@]}" || die "cargo build of the testees failed"
 
 pids=()
 cleanup() {
@@ -114,16 +139,16 @@ if [[ $role != client ]]; then
   "exclude-agent-cases": {}
 }
 EOF
-    timeout -k 5 $((LIMIT + 120)) "$BIN/echo_server" "127.0.0.1:$SERVER_PORT" \
-        </dev/null 2>"$OUT/server/echo_server.log" &
+    timeout -k 5 $((LIMIT + 120)) "$BIN/$server_testee" "127.0.0.1:$SERVER_PORT" \
+        </dev/null 2>"$OUT/server/$server_testee.log" &
     echo_server=$!
     pids+=("$echo_server")
-    wait_port "$SERVER_PORT" "$echo_server" || die "echo_server did not listen on port $SERVER_PORT"
+    wait_port "$SERVER_PORT" "$echo_server" || die "$server_testee did not listen on port $SERVER_PORT"
     (cd "$OUT/server" && exec timeout -k 10 "$LIMIT" "$WSTEST" -m fuzzingclient \
         -s spec.json) </dev/null >"$OUT/server/wstest.log" 2>&1 &
     server_job=$!
     pids+=("$server_job")
-    echo "autobahn: server role: wstest fuzzingclient -> echo_server on 127.0.0.1:$SERVER_PORT" >&2
+    echo "autobahn: server role: wstest fuzzingclient -> $server_testee on 127.0.0.1:$SERVER_PORT" >&2
 fi
 if [[ $role != server ]]; then
     cat >"$OUT/client/spec.json" <<EOF
@@ -145,10 +170,10 @@ EOF
         die "wstest fuzzingserver did not listen on port $FUZZER_PORT"
     }
     AUTOBAHN_URL="ws://127.0.0.1:$FUZZER_PORT" AUTOBAHN_AGENT=$AGENT \
-        timeout -k 10 "$LIMIT" "$BIN/autobahn_client" </dev/null >"$OUT/client/autobahn_client.log" 2>&1 &
+        timeout -k 10 "$LIMIT" "$BIN/$client_testee" </dev/null >"$OUT/client/$client_testee.log" 2>&1 &
     client_job=$!
     pids+=("$client_job")
-    echo "autobahn: client role: autobahn_client -> wstest fuzzingserver on 127.0.0.1:$FUZZER_PORT" >&2
+    echo "autobahn: client role: $client_testee -> wstest fuzzingserver on 127.0.0.1:$FUZZER_PORT" >&2
 fi
 
 status=0
@@ -164,8 +189,8 @@ for side in "${sides[@]}"; do
         # The fuzzingserver wrote its reports when the client asked (/updateReports).
         kill "$fuzzingserver" 2>/dev/null || true
         wait "$fuzzingserver" 2>/dev/null || true
-        what="autobahn_client"
-        log=$OUT/client/autobahn_client.log
+        what=$client_testee
+        log=$OUT/client/$client_testee.log
     fi
     echo "== autobahn $side role ($what exit $rc, $took s)"
     if [[ $rc == 124 || $rc == 137 ]]; then
@@ -177,7 +202,7 @@ for side in "${sides[@]}"; do
     }
     index=$OUT/$side/reports/index.json
     if [[ ! -f $index ]]; then
-        echo "autobahn: no report for the $side role (logs in target/autobahn/$side/)"
+        echo "autobahn: no report for the $side role (logs in ${OUT#"$PWD"/}/$side/)"
         status=1
         continue
     fi
@@ -192,5 +217,5 @@ for side in "${sides[@]}"; do
             status=1
     fi
 done
-echo "autobahn: ${sides[*]} took $((SECONDS - t0)) s"
+echo "autobahn: $testees testees, ${sides[*]} took $((SECONDS - t0)) s"
 exit $status

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# wswire's interoperability tests: the echo_server example against Python `websockets`,
-# Node `ws` and headless Chromium clients; the echo_client example against `websockets`
-# and `ws` servers. Needs tests/interop/setup.sh first. Only 127.0.0.1 is used.
+# wswire's interoperability tests: the echo_server example, and the tokio layer's
+# tokio_echo_server, against Python `websockets`, Node `ws` and headless Chromium clients;
+# the echo_client and tokio_client examples against `websockets` and `ws` servers; each
+# echo client against each echo server; wss:// with a certificate made at start-up; the
+# hyper and axum upgrade examples; two Chromium pages in the chat example. Needs
+# tests/interop/setup.sh first. Only 127.0.0.1 is used.
 #
 # INTEROP_VERBOSE=1 shows every driver's stderr; INTEROP_KEEP=1 keeps the logs (the
 # echo_servers' among them) in the temporary folder it names.
@@ -18,7 +21,7 @@ CHROMIUM=/usr/bin/chromium
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 BIN="$TARGET/release/examples"
 
-BUILD_LIMIT=900  # seconds: cargo build --release --examples
+BUILD_LIMIT=1500 # seconds: cargo build --release --examples (both crates)
 SERVER_LIMIT=600 # seconds an echo_server may live (stopped by the trap well before)
 DRIVER_LIMIT=300 # seconds for one driver (each of its steps has its own, shorter limit)
 
@@ -60,9 +63,11 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 echo "== interop: building the examples (release)" >&2
-(cd "$ROOT" && timeout -k 10 "$BUILD_LIMIT" cargo build --release --examples --quiet) ||
+(cd "$ROOT" && timeout -k 10 "$BUILD_LIMIT" cargo build --release --examples --quiet &&
+    timeout -k 10 "$BUILD_LIMIT" cargo build --release -p wswire-tokio --features rustls \
+        --examples --quiet) ||
     die "cargo build --release --examples failed"
-for exe in echo_server echo_client; do
+for exe in echo_server echo_client tokio_echo_server tokio_client hyper_upgrade axum_upgrade chat; do
     [ -x "$BIN/$exe" ] || die "$BIN/$exe missing after the build"
 done
 
@@ -70,37 +75,45 @@ free_port() {
     "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# start_server NAME [ECHO_SERVER FLAGS...]: starts echo_server on a free loopback port,
-# waits for "listening on", sets URL[NAME]=ws://127.0.0.1:PORT.
+# start_server NAME PROGRAM [FLAGS...]: starts an example server on a free loopback port,
+# waits for its "listening on SCHEME://127.0.0.1:PORT", sets URL[NAME] to that URL.
 declare -A URL
 start_server() {
-    local name="$1" port pid try i
-    shift
+    local name="$1" program="$2" port pid try i url
+    shift 2
     for try in 1 2 3; do
         port="$(free_port)" || die "cannot pick a free port"
-        timeout -k 5 "$SERVER_LIMIT" "$BIN/echo_server" "127.0.0.1:$port" "$@" \
+        timeout -k 5 "$SERVER_LIMIT" "$BIN/$program" "127.0.0.1:$port" "$@" \
             </dev/null 2>"$WORK/server-$name.log" &
         pid=$!
         PIDS+=("$pid")
         for ((i = 0; i < 100; i++)); do # 10 s at most
-            if grep -q "listening on ws://127.0.0.1:$port" "$WORK/server-$name.log"; then
-                URL[$name]="ws://127.0.0.1:$port"
-                echo "== interop: echo_server${*:+ $*} on 127.0.0.1:$port (pid $pid)" >&2
+            url="$(grep -o "listening on [a-z]*://127.0.0.1:$port" "$WORK/server-$name.log")"
+            if [ -n "$url" ]; then
+                URL[$name]="${url#listening on }"
+                echo "== interop: $program${*:+ $*} on 127.0.0.1:$port (pid $pid)" >&2
                 return 0
             fi
             kill -0 "$pid" 2>/dev/null || break
             sleep 0.1
         done
         kill "$pid" 2>/dev/null
-        echo "run.sh: echo_server $* did not start on port $port (try $try):" >&2
+        echo "run.sh: $program $* did not start on port $port (try $try):" >&2
         sed 's/^/  /' "$WORK/server-$name.log" >&2
     done
-    die "echo_server $* would not start"
+    die "$program $* would not start"
 }
 
-start_server deflate
-start_server nodeflate --no-deflate
-start_server protocol --protocol chat
+start_server deflate echo_server
+start_server nodeflate echo_server --no-deflate
+start_server protocol echo_server --protocol chat
+start_server tokio-deflate tokio_echo_server
+start_server tokio-nodeflate tokio_echo_server --no-deflate
+start_server tokio-protocol tokio_echo_server --protocol chat
+start_server tokio-tls tokio_echo_server --tls --write-ca "$WORK/ca.pem"
+start_server hyper hyper_upgrade
+start_server axum axum_upgrade
+start_server chat chat
 
 RESULTS="$WORK/results"
 : >"$RESULTS"
@@ -127,26 +140,70 @@ run_driver() {
     fi
 }
 
-# Each peer uses its own path, so echo_server's log names who negotiated what.
-run_driver python-client "$PY" "$HERE/py/client_checks.py" \
-    --deflate-url "${URL[deflate]}/python" --no-deflate-url "${URL[nodeflate]}/python" \
-    --protocol-url "${URL[protocol]}/python"
-run_driver node-client node "$NODE_DIR/client_checks.mjs" \
-    "${URL[deflate]}/node" "${URL[nodeflate]}/node" "${URL[protocol]}/node"
-run_driver chromium node "$NODE_DIR/browser_checks.mjs" \
-    "${URL[deflate]}/chromium" "${URL[nodeflate]}/chromium" "${URL[protocol]}/chromium"
-run_driver echo_client/python-server "$PY" "$HERE/py/server_checks.py" "$BIN/echo_client"
-run_driver echo_client/node-server node "$NODE_DIR/server_checks.mjs" "$BIN/echo_client"
+# The client drivers against the echo servers, std (PREFIX "") or tokio ("tokio-"). Each
+# peer uses its own path, so a server's log names who negotiated what.
+client_drivers() {
+    local prefix="$1"
+    run_driver "python-client${prefix:+@$prefix}" "$PY" "$HERE/py/client_checks.py" \
+        --deflate-url "${URL[${prefix}deflate]}/python" \
+        --no-deflate-url "${URL[${prefix}nodeflate]}/python" \
+        --protocol-url "${URL[${prefix}protocol]}/python"
+    run_driver "node-client${prefix:+@$prefix}" node "$NODE_DIR/client_checks.mjs" \
+        "${URL[${prefix}deflate]}/node" "${URL[${prefix}nodeflate]}/node" \
+        "${URL[${prefix}protocol]}/node"
+    run_driver "chromium${prefix:+@$prefix}" node "$NODE_DIR/browser_checks.mjs" \
+        "${URL[${prefix}deflate]}/chromium" "${URL[${prefix}nodeflate]}/chromium" \
+        "${URL[${prefix}protocol]}/chromium"
+}
+client_drivers ""
+INTEROP_TARGET=tokio_echo_server client_drivers tokio-
+for client in echo_client tokio_client; do
+    run_driver "$client/python-server" "$PY" "$HERE/py/server_checks.py" "$BIN/$client"
+    run_driver "$client/node-server" node "$NODE_DIR/server_checks.mjs" "$BIN/$client"
+done
 
-# echo_server logs "PATH: EXTENSION" per negotiated connection and "PEER: ERROR" when a
-# connection fails; after all the clients above, its logs must hold no error.
-for name in deflate nodeflate protocol; do
-    errors="$(grep -v -e '^echo_server listening on ' -e '^/[^ ]*: permessage-deflate' \
+# Each echo client against each echo server (the wswire examples among themselves).
+cross_check() {
+    local client="$1" server="$2" out rc
+    out="$(printf 'text 0\ntext 125\nbinary 65536\ntext 1048576\n' |
+        timeout -k 5 60 "$BIN/$client" "${URL[$server]}/$client" 2>"$WORK/cross-$client-$server.err")"
+    rc=$?
+    if [ "$rc" -eq 0 ] && [ "$(echo $out)" = "ok ok ok ok" ]; then
+        echo "ok   $client->$server echo of 4 messages, close 1000"
+    else
+        echo "FAIL $client->$server: exit $rc, stdout $(echo $out), stderr $(tail -c 300 "$WORK/cross-$client-$server.err" | tr '\n' '|')"
+    fi
+}
+echo "== interop: examples against each other" >&2
+for client in echo_client tokio_client; do
+    for server in deflate nodeflate tokio-deflate tokio-nodeflate; do
+        cross_check "$client" "$server" | tee -a "$RESULTS"
+    done
+done
+
+run_driver tls "$PY" "$HERE/py/tls_checks.py" "$BIN/tokio_client" "${URL[tokio-tls]}/tls" \
+    "$WORK/ca.pem"
+for server in hyper axum; do
+    INTEROP_TARGET="${server}_upgrade" run_driver "python-client@${server}_upgrade" "$PY" \
+        "$HERE/py/upgrade_checks.py" "${URL[$server]}"
+done
+run_driver chromium-chat node "$NODE_DIR/chat_checks.mjs" "${URL[chat]}/" \
+    ${INTEROP_SCREENSHOT:+"$INTEROP_SCREENSHOT"}
+
+# The servers log "PATH: EXTENSION" per negotiated connection and "PEER: ERROR" when a
+# connection fails; after all the clients above, their logs must hold no error. The TLS
+# server's only expected complaints are from the refused clients: an "unknown CA" alert
+# (rustls), or the end of the connection (Python).
+for name in deflate nodeflate protocol tokio-deflate tokio-nodeflate tokio-protocol tokio-tls \
+    hyper axum chat; do
+    errors="$(grep -v -e '^[a-z_]* listening on ' -e '^/[^ ]*: permessage-deflate' \
+        -e 'TLS handshake failed: received fatal alert: UnknownCA$' \
+        -e 'TLS handshake failed: tls handshake eof$' \
         "$WORK/server-$name.log")"
     if [ -z "$errors" ]; then
-        echo "ok   echo_server-$name log has no connection error" | tee -a "$RESULTS"
+        echo "ok   server-$name log has no connection error" | tee -a "$RESULTS"
     else
-        echo "FAIL echo_server-$name log has connection errors: $(echo "$errors" | head -n 5 | tr '\n' '|')" |
+        echo "FAIL server-$name log has connection errors: $(echo "$errors" | head -n 5 | tr '\n' '|')" |
             tee -a "$RESULTS"
     fi
 done

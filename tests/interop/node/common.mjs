@@ -67,7 +67,10 @@ export function within(ms, what, promise) {
 /** Prints one line per check: `ok   PEER NAME [- detail]` or `FAIL PEER NAME: why`. */
 export class Report {
   constructor(peer) {
-    this.peer = peer;
+    // INTEROP_TARGET names the wswire program under test when it is not the default one
+    // (echo_server, echo_client), so that each line says whom it checked.
+    const target = process.env.INTEROP_TARGET;
+    this.peer = target ? `${peer}@${target}` : peer;
     this.passed = 0;
     this.failed = 0;
   }

@@ -1,4 +1,4 @@
-// wswire's echo_client against Node `ws` servers.
+// wswire's echo_client (or tokio_client) against Node `ws` servers.
 //
 // usage: node server_checks.mjs ECHO_CLIENT
 //
@@ -9,6 +9,7 @@
 
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { basename } from 'node:path';
 import { WebSocketServer } from 'ws';
 import {
   SIZES, Report, echoClientPayload, firstDifference, show, within,
@@ -16,7 +17,9 @@ import {
 
 const RUN_LIMIT = 60; // seconds for one echo_client run (the `timeout` around it)
 const PING = Buffer.from('interop-ping');
-const report = new Report('echo_client/node-server');
+// The client under test names its stderr lines and the report: echo_client, tokio_client.
+const CLIENT = basename(process.argv[2] ?? 'echo_client');
+const report = new Report(`${CLIENT}/node-server`);
 
 process.on('uncaughtException', (e) => {
   report.fail('driver', `uncaught ${e.stack || e}`);
@@ -105,14 +108,14 @@ async function pairing(echoClient, label, serverOptions, flags, expectAnswer, ex
   server.wss.close();
   for (const ws of server.wss.clients) ws.terminate();
 
-  const errLines = err.split('\n').filter((l) => l.startsWith('echo_client: '));
+  const errLines = err.split('\n').filter((l) => l.startsWith(`${CLIENT}: `));
   const lastErr = errLines.length ? errLines[errLines.length - 1] : err.trim().slice(-300);
   if (!rec) {
     report.fail(`connect ${tag}`, `server saw no connection; exit ${code}, stderr ${show(err)}`);
     return;
   }
   const extLine = errLines.find((l) => l.includes('extension') || l.includes('permessage')) ?? null;
-  const wantLine = `echo_client: ${expectClient ?? 'no extension'}`;
+  const wantLine = `${CLIENT}: ${expectClient ?? 'no extension'}`;
   report.check(`negotiate ${tag}`, rec.answer === expectAnswer && extLine === wantLine,
     `offered ${show(rec.offer)}; server answered ${show(rec.answer)} (expected ${show(expectAnswer)}); `
       + `client says ${show(extLine)} (expected ${show(wantLine)})`,
@@ -120,7 +123,7 @@ async function pairing(echoClient, label, serverOptions, flags, expectAnswer, ex
   if (protocol) {
     const subLine = errLines.find((l) => l.includes('subprotocol')) ?? null;
     report.check(`subprotocol offer=[${protocol}]`,
-      rec.subprotocol === protocol && subLine === `echo_client: subprotocol ${protocol}`,
+      rec.subprotocol === protocol && subLine === `${CLIENT}: subprotocol ${protocol}`,
       `server chose ${show(rec.subprotocol)}, client says ${show(subLine)}`,
       `negotiated ${show(rec.subprotocol)}`);
   }

@@ -1,5 +1,6 @@
 """Shared by the Python drivers: payloads, the report lines, expectations."""
 
+import os
 import random
 import sys
 
@@ -67,7 +68,10 @@ class Report:
     """Prints one line per check: `ok   PEER NAME [- detail]` or `FAIL PEER NAME: why`."""
 
     def __init__(self, peer: str):
-        self.peer = peer
+        # INTEROP_TARGET names the wswire program under test when it is not the default
+        # one (echo_server, echo_client), so that each line says whom it checked.
+        target = os.environ.get("INTEROP_TARGET")
+        self.peer = f"{peer}@{target}" if target else peer
         self.passed = 0
         self.failed = 0
 

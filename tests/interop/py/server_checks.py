@@ -1,4 +1,4 @@
-"""wswire's echo_client against Python `websockets` servers.
+"""wswire's echo_client (or tokio_client) against Python `websockets` servers.
 
 usage: server_checks.py ECHO_CLIENT
 
@@ -9,6 +9,7 @@ sent, each message's content as received, the Pong to its Ping, the Close code r
 """
 
 import asyncio
+import os
 import sys
 
 from websockets.asyncio.server import serve
@@ -20,7 +21,9 @@ import common
 RUN_LIMIT = 60  # seconds for one echo_client run (the `timeout` around it)
 PING = b"interop-ping"
 
-report = common.Report("echo_client/python-server")
+# The client under test names its stderr lines and the report: echo_client, tokio_client.
+CLIENT = os.path.basename(sys.argv[1]) if len(sys.argv) > 1 else "echo_client"
+report = common.Report(f"{CLIENT}/python-server")
 
 
 def commands(sizes=common.SIZES):
@@ -103,14 +106,14 @@ async def pairing(echo_client, label, server_kwargs, flags, expect_answer, expec
         server.server.close()
         await asyncio.wait_for(server.server.wait_closed(), 15)
     rec = server.records.get(path)
-    err_lines = [line for line in err.splitlines() if line.startswith("echo_client: ")]
+    err_lines = [line for line in err.splitlines() if line.startswith(f"{CLIENT}: ")]
     last_err = err_lines[-1] if err_lines else err.strip()[-300:]
     if rec is None:
         report.fail(f"connect {what}{tag}", f"server saw no connection; exit {code}, stderr {err!r}")
         return
 
     ext_line = next((line for line in err_lines if "extension" in line or "permessage" in line), None)
-    want_line = f"echo_client: {expect_client}" if expect_client else "echo_client: no extension"
+    want_line = f"{CLIENT}: {expect_client or 'no extension'}"
     report.check(
         f"negotiate {what}{tag}",
         rec["answer"] == expect_answer and ext_line == want_line,
@@ -122,7 +125,7 @@ async def pairing(echo_client, label, server_kwargs, flags, expect_answer, expec
         sub_line = next((line for line in err_lines if "subprotocol" in line), None)
         report.check(
             f"subprotocol offer=[{protocol}]",
-            rec["subprotocol"] == protocol and sub_line == f"echo_client: subprotocol {protocol}",
+            rec["subprotocol"] == protocol and sub_line == f"{CLIENT}: subprotocol {protocol}",
             f"server chose {rec['subprotocol']!r}, client says {sub_line!r}",
             detail=f"negotiated {rec['subprotocol']!r}",
         )
