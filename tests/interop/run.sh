@@ -67,7 +67,8 @@ echo "== interop: building the examples (release)" >&2
     timeout -k 10 "$BUILD_LIMIT" cargo build --release -p wswire-tokio --features rustls \
         --examples --quiet) ||
     die "cargo build --release --examples failed"
-for exe in echo_server echo_client tokio_echo_server tokio_client hyper_upgrade axum_upgrade chat; do
+for exe in echo_server echo_client tokio_echo_server tokio_client hyper_upgrade axum_upgrade chat \
+    minimal_echo_server; do
     [ -x "$BIN/$exe" ] || die "$BIN/$exe missing after the build"
 done
 
@@ -114,6 +115,7 @@ start_server tokio-tls tokio_echo_server --tls --write-ca "$WORK/ca.pem"
 start_server hyper hyper_upgrade
 start_server axum axum_upgrade
 start_server chat chat
+start_server minimal minimal_echo_server
 
 RESULTS="$WORK/results"
 : >"$RESULTS"
@@ -176,7 +178,7 @@ cross_check() {
 }
 echo "== interop: examples against each other" >&2
 for client in echo_client tokio_client; do
-    for server in deflate nodeflate tokio-deflate tokio-nodeflate; do
+    for server in deflate nodeflate tokio-deflate tokio-nodeflate minimal; do
         cross_check "$client" "$server" | tee -a "$RESULTS"
     done
 done
@@ -195,7 +197,7 @@ run_driver chromium-chat node "$NODE_DIR/chat_checks.mjs" "${URL[chat]}/" \
 # server's only expected complaints are from the refused clients: an "unknown CA" alert
 # (rustls), or the end of the connection (Python).
 for name in deflate nodeflate protocol tokio-deflate tokio-nodeflate tokio-protocol tokio-tls \
-    hyper axum chat; do
+    hyper axum chat minimal; do
     errors="$(grep -v -e '^[a-z_]* listening on ' -e '^/[^ ]*: permessage-deflate' \
         -e 'TLS handshake failed: received fatal alert: UnknownCA$' \
         -e 'TLS handshake failed: tls handshake eof$' \
