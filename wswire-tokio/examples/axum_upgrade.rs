@@ -5,17 +5,18 @@
 //! ```
 //!
 //! ADDR defaults to 127.0.0.1:9003. Where an axum application takes a `WebSocketUpgrade`
-//! and calls `on_upgrade`, it takes the request, lets the core validate it
-//! (`support/upgrade.rs`), returns the core's `101`, and runs the connection over
+//! and calls `on_upgrade`, it takes the request and calls `answer` (`support/upgrade.rs`):
+//! the core validates the request and writes the `101`, and the connection runs over
 //! `hyper::upgrade::on(request)` (axum serves with hyper, which keeps the upgrade in the
 //! request's extensions):
 //!
 //! ```text
 //! axum                                          wswire
 //! ws: WebSocketUpgrade (extractor)              request: axum::extract::Request
-//! ws.on_upgrade(|socket| handle(socket))        upgrade(&request, config, Accept::new())
-//!                                               + spawn: hyper::upgrade::on(request)
-//!                                                 + WebSocketStream::from_connection
+//! ws.on_upgrade(|socket| handle(socket))        answer(request, config, |ws| handle(ws))
+//!                                               (the core validates; then, in a task,
+//!                                               hyper::upgrade::on(request) and
+//!                                               WebSocketStream::from_connection)
 //! socket.recv().await / socket.send(m).await    ws.recv().await / ws.send(m).await
 //! Message::Text(Utf8Bytes)                      Message::Text(Utf8Bytes)
 //! ```
@@ -29,31 +30,20 @@ use axum::body::Body;
 use axum::extract::Request;
 use axum::response::{Html, Response};
 use axum::routing::get;
-use hyper_util::rt::TokioIo;
-use wswire::{Accept, DeflateConfig, ServerConfig};
-use wswire_tokio::WebSocketStream;
+use wswire::{DeflateConfig, ServerConfig};
 
-async fn upgrade(mut request: Request) -> Response {
+async fn upgrade(request: Request) -> Response {
     let config = ServerConfig::new()
         .connection(wswire_tokio::default_config())
         .deflate(DeflateConfig::new());
-    let (switching, conn) = match support::upgrade::upgrade(&request, config, Accept::new()) {
-        (switching, Some(conn)) => (switching, conn),
-        (refusal, None) => return refusal.map(Body::from),
-    };
-    tokio::spawn(async move {
-        let upgraded = match hyper::upgrade::on(&mut request).await {
-            Ok(upgraded) => upgraded,
-            Err(e) => return eprintln!("axum_upgrade: upgrade failed: {e}"),
-        };
-        let mut ws = WebSocketStream::from_connection(TokioIo::new(upgraded), conn);
+    support::upgrade::answer(request, config, |mut ws| async move {
         while let Some(Ok(message)) = ws.recv().await {
             if message.is_data() && ws.send(message).await.is_err() {
                 break;
             }
         }
-    });
-    switching.map(Body::from)
+    })
+    .map(Body::from)
 }
 
 async fn page() -> Html<&'static str> {

@@ -11,21 +11,17 @@
 
 mod support;
 
-use std::convert::Infallible;
 use std::process::ExitCode;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
-use http::header::CONTENT_TYPE;
-use http::{Request, Response, StatusCode};
-use http_body_util::Full;
+use http::{Request, Response};
 use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
-use wswire::{Accept, DeflateConfig, ServerConfig};
+use wswire::{DeflateConfig, ServerConfig};
 use wswire_tokio::WebSocketStream;
+
+use support::upgrade::{self, Upgraded};
 
 const PAGE: &str = r#"<!doctype html>
 <meta charset="utf-8"><title>wswire echo</title>
@@ -41,43 +37,20 @@ const PAGE: &str = r#"<!doctype html>
 </script>
 "#;
 
-async fn handle(mut request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
-    let response = match request.uri().path() {
-        "/" => Response::builder()
-            .header(CONTENT_TYPE, "text/html; charset=utf-8")
-            .body(Bytes::from_static(PAGE.as_bytes()))
-            .expect("a valid response"),
+async fn handle(request: Request<Incoming>) -> Response<Bytes> {
+    match request.uri().path() {
+        "/" => upgrade::page(PAGE),
         "/ws" => {
             let config = ServerConfig::new()
                 .connection(wswire_tokio::default_config())
                 .deflate(DeflateConfig::new());
-            match support::upgrade::upgrade(&request, config, Accept::new()) {
-                (switching, Some(conn)) => {
-                    tokio::spawn(async move {
-                        match hyper::upgrade::on(&mut request).await {
-                            Ok(upgraded) => {
-                                let ws =
-                                    WebSocketStream::from_connection(TokioIo::new(upgraded), conn);
-                                echo(ws).await;
-                            }
-                            Err(e) => eprintln!("hyper_upgrade: upgrade failed: {e}"),
-                        }
-                    });
-                    switching
-                }
-                (refusal, None) => refusal,
-            }
+            upgrade::answer(request, config, echo)
         }
-        _ => {
-            let mut response = Response::new(Bytes::from_static(b"not found\n"));
-            *response.status_mut() = StatusCode::NOT_FOUND;
-            response
-        }
-    };
-    Ok(response.map(Full::new))
+        _ => upgrade::not_found(),
+    }
 }
 
-async fn echo(mut ws: WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>) {
+async fn echo(mut ws: WebSocketStream<Upgraded>) {
     while let Some(message) = ws.next().await {
         match message {
             Ok(message) if message.is_data() => {
@@ -104,17 +77,6 @@ async fn main() -> ExitCode {
         }
     };
     eprintln!("hyper_upgrade listening on http://{addr}");
-    loop {
-        let Ok((tcp, _)) = listener.accept().await else {
-            continue;
-        };
-        tokio::spawn(async move {
-            let served = http1::Builder::new()
-                .serve_connection(TokioIo::new(tcp), service_fn(handle))
-                .with_upgrades();
-            if let Err(e) = served.await {
-                eprintln!("hyper_upgrade: {e}");
-            }
-        });
-    }
+    upgrade::serve(listener, "hyper_upgrade", handle).await;
+    ExitCode::SUCCESS
 }

@@ -382,6 +382,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             }
             let read = match self.poll_input(cx) {
                 Poll::Ready(Ok(())) => true,
+                // The closing handshake is complete: a reset while a client waits for the
+                // server to close the transport is the transport ending, not a failure.
+                Poll::Ready(Err(_)) if self.conn.state() == ConnectionState::Closed => {
+                    self.end_input();
+                    self.phase = Phase::Done;
+                    return Poll::Ready(None);
+                }
                 Poll::Ready(Err(e)) => return Poll::Ready(Some(Err(self.io_failed(e)))),
                 Poll::Pending => false,
             };
@@ -405,7 +412,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                     }
                     // An error here leaves nothing to do but drop the transport.
                     let _ = ready!(Pin::new(&mut self.io).poll_shutdown(cx));
-                    if self.input_ended {
+                    // Nothing to wait for once the peer closed, or once a client has waited
+                    // for the server to close first.
+                    if self.input_ended || self.linger_until.is_some() {
                         self.phase = Phase::Done;
                     } else {
                         self.phase = Phase::Lingering;

@@ -18,23 +18,19 @@
 #[path = "../support/mod.rs"]
 mod support;
 
-use std::convert::Infallible;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
-use http::header::CONTENT_TYPE;
-use http::{Request, Response, StatusCode};
-use http_body_util::Full;
+use http::{Request, Response};
 use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::broadcast;
-use wswire::{Accept, ServerConfig};
+use wswire::ServerConfig;
 use wswire_tokio::{Message, WebSocketStream};
+
+use support::upgrade::{self, Upgraded};
 
 const PAGE: &str = include_str!("index.html");
 
@@ -46,15 +42,9 @@ const BACKLOG: usize = 256;
 
 type Hub = broadcast::Sender<Message>;
 
-async fn handle(
-    mut request: Request<Incoming>,
-    hub: Hub,
-) -> Result<Response<Full<Bytes>>, Infallible> {
-    let response = match request.uri().path() {
-        "/" => Response::builder()
-            .header(CONTENT_TYPE, "text/html; charset=utf-8")
-            .body(Bytes::from_static(PAGE.as_bytes()))
-            .expect("a valid response"),
+async fn handle(request: Request<Incoming>, hub: Hub) -> Response<Bytes> {
+    match request.uri().path() {
+        "/" => upgrade::page(PAGE),
         "/ws" => {
             let config = ServerConfig::new().connection(
                 wswire_tokio::default_config()
@@ -64,33 +54,13 @@ async fn handle(
                     .keepalive(Duration::from_secs(30))
                     .pong_timeout(Duration::from_secs(30)),
             );
-            match support::upgrade::upgrade(&request, config, Accept::new()) {
-                (switching, Some(conn)) => {
-                    tokio::spawn(async move {
-                        match hyper::upgrade::on(&mut request).await {
-                            Ok(upgraded) => {
-                                let ws =
-                                    WebSocketStream::from_connection(TokioIo::new(upgraded), conn);
-                                member(ws, hub).await;
-                            }
-                            Err(e) => eprintln!("chat: upgrade failed: {e}"),
-                        }
-                    });
-                    switching
-                }
-                (refusal, None) => refusal,
-            }
+            upgrade::answer(request, config, |ws| member(ws, hub))
         }
-        _ => {
-            let mut response = Response::new(Bytes::from_static(b"not found\n"));
-            *response.status_mut() = StatusCode::NOT_FOUND;
-            response
-        }
-    };
-    Ok(response.map(Full::new))
+        _ => upgrade::not_found(),
+    }
 }
 
-async fn member(ws: WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>, hub: Hub) {
+async fn member(ws: WebSocketStream<Upgraded>, hub: Hub) {
     let (mut reader, mut writer) = ws.split();
     let mut published = hub.subscribe();
     let forwarding = tokio::spawn(async move {
@@ -134,19 +104,9 @@ async fn main() -> ExitCode {
     };
     eprintln!("chat listening on http://{addr}");
     let (hub, _) = broadcast::channel(BACKLOG);
-    loop {
-        let Ok((tcp, _)) = listener.accept().await else {
-            continue;
-        };
-        let hub = hub.clone();
-        tokio::spawn(async move {
-            let service = service_fn(move |request| handle(request, hub.clone()));
-            let served = http1::Builder::new()
-                .serve_connection(TokioIo::new(tcp), service)
-                .with_upgrades();
-            if let Err(e) = served.await {
-                eprintln!("chat: {e}");
-            }
-        });
-    }
+    upgrade::serve(listener, "chat", move |request| {
+        handle(request, hub.clone())
+    })
+    .await;
+    ExitCode::SUCCESS
 }

@@ -9,9 +9,90 @@
 //! parts, with the `http` crate's types, is on its way to the core; it will replace the
 //! two conversions here.)
 
+use std::convert::Infallible;
+use std::future::Future;
+
 use bytes::Bytes;
+use http::header::CONTENT_TYPE;
 use http::{Request, Response, StatusCode, Version};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
 use wswire::{Accept, Connection, ServerConfig, ServerHandshake};
+use wswire_tokio::WebSocketStream;
+
+/// The transport hyper hands over after the `101`, as tokio sees it.
+pub type Upgraded = TokioIo<hyper::upgrade::Upgraded>;
+
+/// Answers an upgrade request: the core validates it; once hyper has sent the `101` and
+/// handed the transport over, `run` gets the WebSocket in a task of its own. Returns the
+/// response to send: the `101`, or the core's refusal.
+pub fn answer<B, F, Fut>(mut request: Request<B>, config: ServerConfig, run: F) -> Response<Bytes>
+where
+    B: Send + 'static,
+    F: FnOnce(WebSocketStream<Upgraded>) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    let (response, conn) = upgrade(&request, config, Accept::new());
+    if let Some(conn) = conn {
+        tokio::spawn(async move {
+            match hyper::upgrade::on(&mut request).await {
+                Ok(upgraded) => {
+                    run(WebSocketStream::from_connection(
+                        TokioIo::new(upgraded),
+                        conn,
+                    ))
+                    .await;
+                }
+                Err(e) => eprintln!("upgrade failed: {e}"),
+            }
+        });
+    }
+    response
+}
+
+/// An HTML page.
+pub fn page(html: &'static str) -> Response<Bytes> {
+    let mut response = Response::new(Bytes::from_static(html.as_bytes()));
+    let html = http::HeaderValue::from_static("text/html; charset=utf-8");
+    response.headers_mut().insert(CONTENT_TYPE, html);
+    response
+}
+
+/// `404 Not Found`.
+pub fn not_found() -> Response<Bytes> {
+    plain(StatusCode::NOT_FOUND, "not found\n")
+}
+
+/// Serves HTTP/1.1, upgrades allowed, one task per connection: `handle` answers each
+/// request. `name` prefixes what is logged.
+pub async fn serve<F, Fut>(listener: TcpListener, name: &'static str, handle: F)
+where
+    F: Fn(Request<Incoming>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Response<Bytes>> + Send + 'static,
+{
+    loop {
+        let Ok((tcp, _)) = listener.accept().await else {
+            continue;
+        };
+        let handle = handle.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |request| {
+                let response = handle(request);
+                async move { Ok::<_, Infallible>(response.await.map(Full::new)) }
+            });
+            let served = http1::Builder::new()
+                .serve_connection(TokioIo::new(tcp), service)
+                .with_upgrades();
+            if let Err(e) = served.await {
+                eprintln!("{name}: {e}");
+            }
+        });
+    }
+}
 
 /// Validates `request` as a WebSocket upgrade with `config`. Returns the response to send
 /// and, when it is the `101`, the connection to run over the upgraded transport; otherwise
