@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{STEP, server_pair};
+use common::{STEP, client_pair, server_pair};
 use futures_util::{SinkExt, StreamExt};
 use tokio::time::timeout;
 use wswire::{CloseCode, Config, OwnedEvent, ProtocolError};
@@ -267,4 +267,35 @@ async fn split_halves_reunite() {
     let (reader, other_writer) = reader.reunite(other_writer).unwrap_err();
     assert!(reader.reunite(writer).is_ok());
     assert!(other_reader.reunite(other_writer).is_ok());
+}
+
+#[tokio::test]
+async fn what_the_writer_queued_leaves_while_only_the_reader_is_polled() {
+    let (ws, mut peer) = server_pair(Config::new(), 64 * 1024);
+    let (mut reader, mut writer) = ws.split();
+    // `feed` queues without flushing; the writer is then left alone.
+    writer.feed(Message::text("queued")).await.unwrap();
+    let reading = tokio::spawn(async move { reader.next().await });
+    let event = timeout(STEP, peer.next_event()).await.unwrap();
+    assert_eq!(event, Some(OwnedEvent::Text("queued".into())));
+    reading.abort();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_client_waits_a_while_for_the_server_to_close_the_transport() {
+    let (mut ws, mut peer) = client_pair(Config::new(), 64 * 1024);
+    let closing = tokio::spawn(async move {
+        let started = tokio::time::Instant::now();
+        let result = ws.close(CloseCode::NORMAL, "").await;
+        (result, started.elapsed())
+    });
+    // The server answers the Close, and keeps the transport open.
+    let event = peer.next_event().await;
+    assert!(matches!(event, Some(OwnedEvent::Close { code, .. }) if code == CloseCode::NORMAL));
+    peer.flush().await;
+    // RFC 6455 §7.1.1: the client waits for the server to close first, then closes itself.
+    let (result, took) = closing.await.unwrap();
+    result.unwrap();
+    assert_eq!(took, wswire_tokio::LINGER);
+    assert_eq!(peer.next_event().await, None);
 }

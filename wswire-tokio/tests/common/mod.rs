@@ -70,3 +70,15 @@ pub fn server_pair(config: Config, capacity: usize) -> (WebSocketStream<DuplexSt
     };
     (ws, peer)
 }
+
+/// A client `WebSocketStream` with `config` over a duplex of `capacity` bytes each way, and
+/// the peer, a core server, at the other end.
+pub fn client_pair(config: Config, capacity: usize) -> (WebSocketStream<DuplexStream>, Peer) {
+    let (ours, theirs) = tokio::io::duplex(capacity);
+    let ws = WebSocketStream::from_connection(ours, Connection::client(config, SeededKeys::new(3)));
+    let peer = Peer {
+        io: theirs,
+        conn: Connection::server(Config::new()),
+    };
+    (ws, peer)
+}
