@@ -13,10 +13,8 @@ import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { SIZES, Report, within } from './common.mjs';
+import { SIZES, Report, launchChromium, within } from './common.mjs';
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SCENARIO_LIMIT = 120_000; // ms for one page.evaluate
 const report = new Report('chromium');
 
@@ -43,14 +41,7 @@ const pageUrl = `http://127.0.0.1:${http.address().port}/page.html`;
 const profile = mkdtempSync(join(tmpdir(), 'wswire-interop-chromium-'));
 let context;
 try {
-  context = await within(60_000, 'launch chromium', chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    ],
-  }));
+  context = await launchChromium(profile);
   const browserVersion = context.browser()?.version() ?? 'unknown';
   const page = await context.newPage();
   const consoleErrors = [];

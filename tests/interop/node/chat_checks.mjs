@@ -10,10 +10,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { Report, within } from './common.mjs';
+import { Report, launchChromium } from './common.mjs';
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const STEP = 15_000; // ms for any one wait
 const report = new Report('chromium-chat');
 
@@ -37,14 +35,7 @@ async function say(page, text) {
 const profile = mkdtempSync(join(tmpdir(), 'wswire-interop-chat-'));
 let context;
 try {
-  context = await within(60_000, 'launch chromium', chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    ],
-  }));
+  context = await launchChromium(profile);
   const errors = [];
   const open = async (name) => {
     const page = await context.newPage();

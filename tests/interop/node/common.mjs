@@ -64,6 +64,23 @@ export function within(ms, what, promise) {
   return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * Headless Chromium (Debian's, or $CHROMIUM) driven by playwright-core, with the profile
+ * folder `profile`, launched within 60 s. playwright-core is loaded here only, so that
+ * the drivers without a browser do not load it.
+ */
+export async function launchChromium(profile) {
+  const { chromium } = await import('playwright-core');
+  return within(60_000, 'launch chromium', chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+  }));
+}
+
 /** Prints one line per check: `ok   PEER NAME [- detail]` or `FAIL PEER NAME: why`. */
 export class Report {
   constructor(peer) {
