@@ -146,8 +146,9 @@ pub struct CloseFrame {
 /// A WebSocket message, owning its payload.
 ///
 /// Converts from `String` and `&str` (text), `Vec<u8>`, `&[u8]` and [`Bytes`] (binary),
-/// and back with [`into_data`](Self::into_data) and [`into_text`](Self::into_text), without
-/// copying where the payload is not shared.
+/// and back into `Bytes`, `Vec<u8>` and (if it is UTF-8) `String`, or with
+/// [`into_data`](Self::into_data) and [`into_text`](Self::into_text), without copying
+/// where the payload is not shared.
 ///
 /// ```
 /// use wswire_tokio::Message;
@@ -336,8 +337,25 @@ impl From<Bytes> for Message {
 }
 
 impl From<Message> for Bytes {
+    /// The payload (see [`Message::into_data`]).
     fn from(message: Message) -> Self {
         message.into_data()
+    }
+}
+
+impl From<Message> for Vec<u8> {
+    /// The payload; no copy when the message was its only owner.
+    fn from(message: Message) -> Self {
+        Vec::from(message.into_data())
+    }
+}
+
+impl TryFrom<Message> for String {
+    type Error = Error;
+    /// The payload as text (see [`Message::into_text`]); no copy when the message was its
+    /// only owner.
+    fn try_from(message: Message) -> Result<Self, Error> {
+        message.into_text().map(Utf8Bytes::into_string)
     }
 }
 
@@ -364,6 +382,22 @@ mod tests {
         assert_eq!(bytes.as_ptr(), pointer);
         let data = Vec::from(bytes);
         assert_eq!(data.as_ptr(), pointer);
+    }
+
+    #[test]
+    fn messages_turn_back_into_strings_and_vectors() {
+        let text = String::from("back again");
+        let pointer = text.as_ptr();
+        let back = String::try_from(Message::from(text)).unwrap();
+        assert_eq!((back.as_str(), back.as_ptr()), ("back again", pointer));
+
+        let data = vec![9u8; 100];
+        let pointer = data.as_ptr();
+        let back = Vec::<u8>::from(Message::from(data));
+        assert_eq!((back.len(), back.as_ptr()), (100, pointer));
+
+        assert!(String::try_from(Message::binary(vec![0xc3])).is_err());
+        assert_eq!(String::try_from(Message::binary(&b"ok"[..])).unwrap(), "ok");
     }
 
     #[test]
