@@ -66,6 +66,10 @@ const BUDGET: usize = 32;
 /// keep polling it (or its [`WebSocketReader`] half) until it ends, or the connection's
 /// timers and replies wait. [`split`](Self::split) gives a reader and a writer that two
 /// tasks can own.
+///
+/// Messages are whole (the connection's default
+/// [`Delivery::WholeMessages`](wswire::Delivery)); a connection configured with
+/// `Delivery::Chunks` yields each chunk as a message of its own, without its `last` flag.
 pub struct WebSocketStream<S> {
     shared: Arc<Shared<S>>,
 }
