@@ -649,10 +649,10 @@ impl Connection {
     /// Whether a message of `len` bytes would be accepted now (see [`Sender::can_send`]).
     pub fn can_send(&self, len: usize) -> bool {
         let pending = self.out.writer.output.len();
-        let room = match self.config.max_pending_output {
-            None => true,
-            Some(limit) => pending == 0 || pending.saturating_add(len).saturating_add(14) <= limit,
-        };
+        let room = self
+            .config
+            .max_pending_output
+            .is_none_or(|limit| send::fits(pending, len, limit));
         self.state == State::Open && !self.out.in_message() && room
     }
 

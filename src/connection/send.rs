@@ -259,16 +259,19 @@ impl Sender<'_> {
     /// counted at the most it can be). With nothing pending any frame fits: else a message
     /// larger than the limit could never be sent.
     fn check_room(&self, len: usize) -> Result<(), UsageError> {
-        let Some(limit) = self.limit else {
-            return Ok(());
-        };
         let pending = self.out.writer.output.len();
-        let after = pending.saturating_add(len).saturating_add(MAX_HEADER_LEN);
-        if pending > 0 && after > limit {
-            return Err(UsageError::OutputFull { pending, limit });
+        match self.limit {
+            Some(limit) if !fits(pending, len, limit) => {
+                Err(UsageError::OutputFull { pending, limit })
+            }
+            _ => Ok(()),
         }
-        Ok(())
     }
+}
+
+/// Whether a frame carrying `len` bytes fits under `limit` with `pending` bytes queued.
+pub(crate) fn fits(pending: usize, len: usize, limit: usize) -> bool {
+    pending == 0 || pending.saturating_add(len).saturating_add(MAX_HEADER_LEN) <= limit
 }
 
 /// A shared text payload, seen as bytes.
