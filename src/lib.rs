@@ -122,6 +122,13 @@
 //! `docs/architecture.md` in the repository has the states, the drive order and the
 //! timers; `docs/security.md` every limit.
 //!
+//! # Threads
+//!
+//! Every public type is `Send` and `Sync` (a test checks each): a connection or a handshake
+//! can move to another thread or task and be shared by reference; every call that changes
+//! one takes `&mut self`, so sharing one between tasks that both change it takes the
+//! caller's lock. A [`KeySource`] is `Send + Sync` for the same reason.
+//!
 //! # Shape
 //!
 //! - [`ServerHandshake`] and [`ClientHandshake`] turn HTTP bytes into a [`Connection`],
