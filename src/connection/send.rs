@@ -33,14 +33,14 @@ impl Outgoing {
 
     /// Notes that a data frame was just queued.
     pub(crate) fn data_queued(&mut self, timers: &mut Timers) {
-        self.data_end = self.writer.output.queued_total();
+        self.data_end = self.writer.output().queued_total();
         timers.data();
     }
 
     /// Takes `n` written bytes off the output; notes data moved if any of them was.
     pub(crate) fn written(&mut self, n: usize, timers: &mut Timers) {
-        let from = self.writer.output.written_total();
-        self.writer.output.consume(n);
+        let from = self.writer.output().written_total();
+        self.writer.consume(n);
         if n > 0 && from < self.data_end {
             timers.data();
         }
@@ -259,7 +259,7 @@ impl Sender<'_> {
     /// counted at the most it can be). With nothing pending any frame fits: else a message
     /// larger than the limit could never be sent.
     fn check_room(&self, len: usize) -> Result<(), UsageError> {
-        let pending = self.out.writer.output.len();
+        let pending = self.out.writer.output().len();
         match self.limit {
             Some(limit) if !fits(pending, len, limit) => {
                 Err(UsageError::OutputFull { pending, limit })
