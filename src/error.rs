@@ -184,6 +184,8 @@ pub enum UsageError {
     /// permessage-deflate parameters that would have this end compress with a window
     /// zlib cannot produce (8 bits, or outside 8–15).
     UnsupportedWindowBits(u8),
+    /// A WebSocket handshake needs HTTP/1.1 or later (RFC 6455 §4.1).
+    UnsupportedHttpVersion(crate::HttpVersion),
 }
 
 impl fmt::Display for UsageError {
@@ -209,6 +211,7 @@ impl fmt::Display for UsageError {
             Self::InvalidHeader(n) => write!(f, "invalid header field {n:?}"),
             Self::ReservedHeader(n) => write!(f, "header field {n:?} is set by the handshake"),
             Self::UnsupportedWindowBits(b) => write!(f, "cannot compress with {b} window bits"),
+            Self::UnsupportedHttpVersion(v) => write!(f, "no WebSocket handshake over {v:?}"),
         }
     }
 }

@@ -87,9 +87,12 @@ pub use connection::{
 pub use deflate::{DeflateConfig, DeflateNegotiationError, DeflateParams, PERMESSAGE_DEFLATE};
 pub use error::{ProtocolError, UsageError};
 pub use extensions::{Extension, ExtensionParam, ExtensionsSyntaxError};
-pub use handshake::client::{Accepted, ClientConfig, ClientHandshake, Rejection, ResponseError};
+pub use handshake::client::{
+    Accepted, ClientConfig, ClientHandshake, ClientRequest, Rejection, ResponseError,
+};
+pub use handshake::parts::{HttpVersion, ResponseParts};
 pub use handshake::server::{
-    Accept, OriginPolicy, Request, RequestError, ServerConfig, ServerHandshake,
+    Accept, Handover, OriginPolicy, Refusal, Request, RequestError, ServerConfig, ServerHandshake,
 };
 pub use handshake::url::{UrlError, WsUrl};
 pub use handshake::{Headers, accept_key};
