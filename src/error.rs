@@ -177,7 +177,8 @@ pub enum UsageError {
     /// A refusal with this status cannot carry a body (204, 205, 304: RFC 9110 §15.3.5,
     /// §15.3.6, §15.4.5).
     BodyNotAllowed(u16),
-    /// A header field name is not a token, or its value holds CR, LF or NUL.
+    /// A header field name is not a token, or its value holds CR, LF or NUL; or, over
+    /// HTTP/2 and HTTP/3, a field they forbid (RFC 9113 §8.2.2, RFC 9114 §4.2).
     InvalidHeader(String),
     /// A header field the handshake writes itself.
     ReservedHeader(String),

@@ -370,14 +370,7 @@ impl ClientRequest {
         status: u16,
         headers: &Headers,
     ) -> Result<Accepted, ResponseError> {
-        let accepting = if self.version.is_extended_connect() {
-            // RFC 9110 §9.3.6: "Any 2xx (Successful) response indicates that the sender
-            // (and all inbound proxies) will switch to tunnel mode".
-            (200..=299).contains(&status)
-        } else {
-            status == 101
-        };
-        if !accepting {
+        if !self.is_accepting(status) {
             return Err(ResponseError::Rejected(Box::new(Rejection {
                 status,
                 reason: super::parts::reason_phrase(status).to_owned(),
@@ -387,6 +380,18 @@ impl ClientRequest {
             })));
         }
         self.accept_response(headers.clone())
+    }
+
+    /// Whether a response with `status` accepts the handshake: `101` over HTTP/1.1 (RFC
+    /// 6455 §4.1), any `2xx` over HTTP/2 and HTTP/3 (RFC 9110 §9.3.6: "Any 2xx
+    /// (Successful) response indicates that the sender (and all inbound proxies) will
+    /// switch to tunnel mode").
+    pub(crate) fn is_accepting(&self, status: u16) -> bool {
+        if self.version.is_extended_connect() {
+            (200..=299).contains(&status)
+        } else {
+            status == 101
+        }
     }
 
     /// Checks an accepting response's fields and opens the connection: the one

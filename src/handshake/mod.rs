@@ -9,6 +9,8 @@ pub(crate) mod body;
 pub(crate) mod client;
 pub(crate) mod connect;
 pub(crate) mod head;
+#[cfg(feature = "http")]
+pub(crate) mod http;
 pub(crate) mod parts;
 pub(crate) mod server;
 pub(crate) mod uri;
@@ -281,13 +283,16 @@ fn check_extra_headers(
     version: HttpVersion,
 ) -> Result<(), crate::UsageError> {
     for (name, value) in headers {
-        let forbidden = version.is_extended_connect()
-            && connect::connection_specific_field([(name.as_str(), value.as_bytes())]).is_some();
-        if !is_token(name.as_bytes()) || !is_field_value(value.as_bytes()) || forbidden {
+        if !is_token(name.as_bytes()) || !is_field_value(value.as_bytes()) {
             return Err(crate::UsageError::InvalidHeader(name.clone()));
         }
         if reserved.iter().any(|r| r.eq_ignore_ascii_case(name)) {
             return Err(crate::UsageError::ReservedHeader(name.clone()));
+        }
+        if version.is_extended_connect()
+            && connect::connection_specific_field([(name.as_str(), value.as_bytes())]).is_some()
+        {
+            return Err(crate::UsageError::InvalidHeader(name.clone()));
         }
     }
     Ok(())
