@@ -2,10 +2,12 @@
 //! requests and WebSocket streams side by side.
 //!
 //! ```text
-//! cargo run --features http --example h2_server [ADDR]
+//! cargo run --features http --example h2_server [ADDR] [--tls]
 //! ```
 //!
-//! ADDR defaults to 127.0.0.1:9002 (port 0: one the system picks, printed). HTTP/2 over cleartext TCP with prior knowledge (h2c):
+//! ADDR defaults to 127.0.0.1:9002 (port 0: one the system picks, printed). HTTP/2 over
+//! cleartext TCP with prior knowledge (h2c), or with `--tls` over TLS with a certificate
+//! made at start-up and ALPN `h2`, as browsers require:
 //!
 //! - `GET /plain` answers `200` with a short text body;
 //! - an extended CONNECT to `/echo` (`:protocol` `websocket`) is checked by wswire, answered
@@ -33,13 +35,32 @@ use hyper::{Request, Response};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls;
+use tokio_rustls::rustls::pki_types::PrivateKeyDer;
 use wswire::{Accept, Connection, DeflateConfig, ServerConfig, TransportAction};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    let addr = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "127.0.0.1:9002".to_owned());
+    let mut addr = "127.0.0.1:9002".to_owned();
+    let mut tls = false;
+    for arg in std::env::args().skip(1) {
+        match arg.as_str() {
+            "--tls" => tls = true,
+            flag if flag.starts_with('-') => {
+                eprintln!("unknown option {flag}\nusage: h2_server [ADDR] [--tls]");
+                return ExitCode::from(2);
+            }
+            _ => addr = arg,
+        }
+    }
+    let acceptor = match tls.then(tls_acceptor).transpose() {
+        Ok(acceptor) => acceptor,
+        Err(e) => {
+            eprintln!("cannot set up TLS: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let listener = match TcpListener::bind(&addr).await {
         Ok(listener) => listener,
         Err(e) => {
@@ -50,26 +71,76 @@ async fn main() -> ExitCode {
     let config = Arc::new(ServerConfig::new().deflate(DeflateConfig::new()));
     // The bound address: with port 0, the one the system chose.
     let bound = listener.local_addr().map_or(addr, |a| a.to_string());
-    eprintln!("h2_server listening on http://{bound}");
+    let scheme = if tls { "https" } else { "http" };
+    eprintln!("h2_server listening on {scheme}://{bound}");
     loop {
         let Ok((tcp, peer)) = listener.accept().await else {
             continue;
         };
         let _ = tcp.set_nodelay(true);
         let config = Arc::clone(&config);
+        let acceptor = acceptor.clone();
         tokio::spawn(async move {
-            let service = service_fn(move |request| route(request, Arc::clone(&config)));
-            // RFC 8441 §3: SETTINGS_ENABLE_CONNECT_PROTOCOL = 1 lets clients send
-            // extended CONNECTs.
-            let served = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
-                .enable_connect_protocol()
-                .serve_connection(TokioIo::new(tcp), service)
-                .await;
-            if let Err(e) = served {
-                eprintln!("{peer}: {e}");
+            let served = match acceptor {
+                None => serve(TokioIo::new(tcp), config).await,
+                Some(acceptor) => match acceptor.accept(tcp).await {
+                    Ok(tls) => serve(TokioIo::new(tls), config).await,
+                    Err(e) => Err(e.into()),
+                },
+            };
+            match served {
+                Err(e) if !peer_left(&*e) => eprintln!("{peer}: {e}"),
+                _ => {}
             }
         });
     }
+}
+
+/// Whether an error only says that the peer went away (a browser closing, say), which is
+/// no error of the server's.
+fn peer_left(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut source = Some(error);
+    while let Some(error) = source {
+        if let Some(io) = error.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind::*;
+            return matches!(
+                io.kind(),
+                BrokenPipe | ConnectionReset | ConnectionAborted | UnexpectedEof
+            );
+        }
+        source = error.source();
+    }
+    false
+}
+
+/// Serves one HTTP/2 connection.
+async fn serve<I>(io: I, config: Arc<ServerConfig>) -> Result<(), Box<dyn std::error::Error>>
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let service = service_fn(move |request| route(request, Arc::clone(&config)));
+    // RFC 8441 §3: SETTINGS_ENABLE_CONNECT_PROTOCOL = 1 lets clients send extended
+    // CONNECTs.
+    hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+        .enable_connect_protocol()
+        .serve_connection(io, service)
+        .await?;
+    Ok(())
+}
+
+/// TLS with a certificate for 127.0.0.1 and localhost made now, offering only HTTP/2 by
+/// ALPN. Browsers trust it only when told to (`--ignore-certificate-errors`).
+fn tls_acceptor() -> Result<TlsAcceptor, Box<dyn std::error::Error>> {
+    let certified =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])?;
+    let key = PrivateKeyDer::Pkcs8(certified.key_pair.serialize_der().into());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut tls = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_no_client_auth()
+        .with_single_cert(vec![certified.cert.der().clone()], key)?;
+    tls.alpn_protocols = vec![b"h2".to_vec()];
+    Ok(TlsAcceptor::from(Arc::new(tls)))
 }
 
 type Reply = Response<Full<Bytes>>;
