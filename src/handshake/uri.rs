@@ -160,6 +160,13 @@ pub(crate) fn is_request_target(s: &[u8]) -> bool {
     is_authority(authority) && is_path_and_query(path)
 }
 
+/// The origin-form alone, `absolute-path [ "?" query ]` (RFC 9112 §3.2.1): the `:path` of
+/// an HTTP/2 or HTTP/3 request for an `http` or `https` URI (RFC 9113 §8.3.1, RFC 9114
+/// §4.3.1), which is never empty and never the absolute-form.
+pub(crate) fn is_origin_form(s: &[u8]) -> bool {
+    s.first() == Some(&b'/') && is_path_and_query(s)
+}
+
 /// RFC 3986 §3.1: `scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )`.
 fn is_scheme(s: &[u8]) -> bool {
     s.first().is_some_and(u8::is_ascii_alphabetic)
