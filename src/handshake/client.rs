@@ -1,5 +1,6 @@
 //! The client's side of the opening handshake (RFC 6455 §4.1).
 
+use core::time::Duration;
 use std::fmt;
 
 use base64::Engine as _;
@@ -12,7 +13,8 @@ use super::head::{
 use super::parts::{HttpVersion, field_name};
 use super::url::{UrlError, WsUrl};
 use super::{
-    Headers, accept_key, check_extra_headers, is_token, open_connection, push_field, trim_ows,
+    HandshakeTimer, Headers, accept_key, check_extra_headers, is_token, open_connection,
+    push_field, trim_ows,
 };
 use crate::connection::{Config, Connection, Role};
 use crate::deflate::{DeflateConfig, DeflateNegotiationError, DeflateParams, PERMESSAGE_DEFLATE};
@@ -44,6 +46,7 @@ pub struct ClientConfig {
     max_head_bytes: usize,
     max_headers: usize,
     max_rejection_body: usize,
+    handshake_timeout: Option<Duration>,
 }
 
 impl ClientConfig {
@@ -64,6 +67,7 @@ impl ClientConfig {
             max_head_bytes: DEFAULT_MAX_HEAD_BYTES,
             max_headers: DEFAULT_MAX_HEADERS,
             max_rejection_body: DEFAULT_MAX_REJECTION_BODY,
+            handshake_timeout: None,
         }
     }
 
@@ -99,6 +103,15 @@ impl ClientConfig {
     /// Settings of the connection once established.
     pub fn connection(mut self, config: Config) -> Self {
         self.connection = config;
+        self
+    }
+
+    /// How long the response may take to arrive whole (a refusal's body included), on the
+    /// caller's clock ([`ClientHandshake::handle_timeout`]), counted from the first time
+    /// given; past it the handshake fails with [`ResponseError::Timeout`]. Off by default
+    /// (Python `websockets`' `open_timeout`, 10 s, is the precedent).
+    pub fn handshake_timeout(mut self, timeout: Duration) -> Self {
+        self.handshake_timeout = Some(timeout);
         self
     }
 
@@ -175,6 +188,8 @@ pub enum ResponseError {
     Deflate(DeflateNegotiationError),
     /// The connection closed before the response was complete.
     Closed,
+    /// The response did not arrive whole within [`ClientConfig::handshake_timeout`].
+    Timeout,
     /// HTTP/2, HTTP/3: the response carries a connection-specific field (RFC 9113
     /// §8.2.2, RFC 9114 §4.2).
     ConnectionSpecificField(String),
@@ -198,6 +213,7 @@ impl fmt::Display for ResponseError {
             Self::InvalidExtensions(e) => e.fmt(f),
             Self::Deflate(e) => e.fmt(f),
             Self::Closed => f.write_str("connection closed during the handshake"),
+            Self::Timeout => f.write_str("the response did not arrive in time"),
             Self::ConnectionSpecificField(name) => {
                 write!(
                     f,
@@ -540,6 +556,7 @@ pub struct ClientHandshake {
     request: Vec<u8>,
     head: HeadReader,
     state: State,
+    timer: HandshakeTimer,
 }
 
 impl fmt::Debug for ClientHandshake {
@@ -575,11 +592,34 @@ impl ClientHandshake {
         }
         request.extend_from_slice(b"\r\n");
         Ok(Self {
+            timer: HandshakeTimer::new(inner.config.handshake_timeout),
             inner,
             request,
             head: HeadReader::default(),
             state: State::AwaitingHead,
         })
+    }
+
+    /// When to call [`handle_timeout`](Self::handle_timeout) next, on the caller's clock:
+    /// `None` without a [`ClientConfig::handshake_timeout`] or once the response is
+    /// complete; `Some(Duration::ZERO)` until the handshake has been given the time once.
+    pub fn poll_timeout(&self) -> Option<Duration> {
+        match self.state {
+            State::AwaitingHead | State::RejectionBody(..) => self.timer.next(),
+            _ => None,
+        }
+    }
+
+    /// Gives the handshake the time (a `Duration` since an epoch of the caller's choosing).
+    /// Once the response has not arrived whole within [`ClientConfig::handshake_timeout`]
+    /// of the first call, the handshake fails with [`ResponseError::Timeout`].
+    pub fn handle_timeout(&mut self, now: Duration) -> Result<(), ResponseError> {
+        match &self.state {
+            State::AwaitingHead | State::RejectionBody(..) if self.timer.expired(now) => {
+                Err(self.fail(ResponseError::Timeout))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The request bytes to write to the transport.

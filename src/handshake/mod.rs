@@ -401,3 +401,38 @@ mod tests {
         assert!(!is_field_value(b"a\0"));
     }
 }
+
+/// A handshake's deadline: off unless configured, counted from the first time the caller
+/// gives (the handshake, like the connection, never reads a clock).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct HandshakeTimer {
+    timeout: Option<core::time::Duration>,
+    started: Option<core::time::Duration>,
+}
+
+impl HandshakeTimer {
+    pub(crate) fn new(timeout: Option<core::time::Duration>) -> Self {
+        Self {
+            timeout,
+            started: None,
+        }
+    }
+
+    /// The deadline; zero until the time is known, to ask for it.
+    pub(crate) fn next(&self) -> Option<core::time::Duration> {
+        let timeout = self.timeout?;
+        Some(
+            self.started
+                .map_or(core::time::Duration::ZERO, |at| at.saturating_add(timeout)),
+        )
+    }
+
+    /// Takes the time; whether the deadline has passed.
+    pub(crate) fn expired(&mut self, now: core::time::Duration) -> bool {
+        let Some(timeout) = self.timeout else {
+            return false;
+        };
+        let started = *self.started.get_or_insert(now);
+        now >= started.saturating_add(timeout)
+    }
+}

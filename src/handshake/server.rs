@@ -1,5 +1,6 @@
 //! The server's side of the opening handshake (RFC 6455 §4.2).
 
+use core::time::Duration;
 use std::fmt;
 
 use base64::Engine as _;
@@ -9,7 +10,10 @@ use super::head::{
     DEFAULT_MAX_HEAD_BYTES, DEFAULT_MAX_HEADERS, HeadReader, HeadStatus, MAX_EMPTY_LINES,
 };
 use super::parts::{HttpVersion, ResponseParts, field_name};
-use super::{Headers, accept_key, check_extra_headers, is_token, open_connection, trim_ows, uri};
+use super::{
+    HandshakeTimer, Headers, accept_key, check_extra_headers, is_token, open_connection, trim_ows,
+    uri,
+};
 use crate::connection::{Config, Connection, Role};
 use crate::deflate::{DeflateConfig, DeflateParams};
 use crate::error::UsageError;
@@ -57,6 +61,7 @@ pub struct ServerConfig {
     max_head_bytes: usize,
     max_headers: usize,
     max_pre_accept_bytes: usize,
+    handshake_timeout: Option<Duration>,
 }
 
 /// Default most bytes kept between the request and its answer: 4 KiB.
@@ -73,6 +78,7 @@ impl ServerConfig {
             max_head_bytes: DEFAULT_MAX_HEAD_BYTES,
             max_headers: DEFAULT_MAX_HEADERS,
             max_pre_accept_bytes: DEFAULT_MAX_PRE_ACCEPT_BYTES,
+            handshake_timeout: None,
         }
     }
 
@@ -126,6 +132,17 @@ impl ServerConfig {
     /// this.
     pub fn max_pre_accept_bytes(mut self, bytes: usize) -> Self {
         self.max_pre_accept_bytes = bytes;
+        self
+    }
+
+    /// How long the request may take to arrive whole, on the caller's clock
+    /// ([`ServerHandshake::handle_timeout`]), counted from the first time given; past it
+    /// the handshake fails with [`RequestError::Timeout`], answered `408` (RFC 9110
+    /// §15.5.9). Off by default. A client that sends its head a byte a minute holds a
+    /// connection no longer than this (nginx's `client_header_timeout`, 60 s, is the
+    /// precedent).
+    pub fn handshake_timeout(mut self, timeout: Duration) -> Self {
+        self.handshake_timeout = Some(timeout);
         self
     }
 }
@@ -442,6 +459,8 @@ pub enum RequestError {
     HeadTooLarge,
     /// More header fields than the limit (431).
     TooManyHeaders,
+    /// The request did not arrive whole within [`ServerConfig::handshake_timeout`] (408).
+    Timeout,
     /// Not parseable as HTTP/1.x (400).
     Malformed(String),
     /// RFC 6455 §4.1: the method must be GET (400).
@@ -528,6 +547,9 @@ impl RequestError {
 fn refusal_status(error: &RequestError, version: HttpVersion) -> u16 {
     match error {
         RequestError::HeadTooLarge | RequestError::TooManyHeaders => 431,
+        // RFC 9110 §15.5.9: "the server did not receive a complete request message within
+        // the time that it was prepared to wait".
+        RequestError::Timeout => 408,
         // RFC 9110 §15.5.22: a 426 "MUST send an Upgrade header field", which HTTP/2 and
         // HTTP/3 forbid (RFC 9113 §8.2.2): there, a plain 400 that names the version.
         RequestError::UnsupportedVersion if !version.is_extended_connect() => 426,
@@ -558,6 +580,7 @@ impl fmt::Display for RequestError {
         match self {
             Self::HeadTooLarge => f.write_str("request head too large"),
             Self::TooManyHeaders => f.write_str("too many header fields"),
+            Self::Timeout => f.write_str("the request did not arrive in time"),
             Self::Malformed(e) => write!(f, "malformed HTTP request: {e}"),
             Self::MethodNotGet => f.write_str("a WebSocket upgrade must use GET"),
             Self::HttpVersion => f.write_str("a WebSocket upgrade needs HTTP/1.1 or later"),
@@ -821,16 +844,52 @@ pub struct ServerHandshake {
     /// Bytes after the request head.
     rest: Vec<u8>,
     state: State,
+    timer: HandshakeTimer,
 }
 
 impl ServerHandshake {
     /// A handshake waiting for the request.
     pub fn new(config: ServerConfig) -> Self {
         Self {
+            timer: HandshakeTimer::new(config.handshake_timeout),
             config,
             head: HeadReader::default(),
             rest: Vec::new(),
             state: State::Reading,
+        }
+    }
+
+    /// When to call [`handle_timeout`](Self::handle_timeout) next, on the caller's clock:
+    /// `None` without a [`ServerConfig::handshake_timeout`] or once the request has
+    /// arrived; `Some(Duration::ZERO)` until the handshake has been given the time once.
+    pub fn poll_timeout(&self) -> Option<Duration> {
+        match self.state {
+            State::Reading => self.timer.next(),
+            _ => None,
+        }
+    }
+
+    /// Gives the handshake the time (a `Duration` since an epoch of the caller's choosing).
+    /// Once the request has not arrived whole within [`ServerConfig::handshake_timeout`]
+    /// of the first call, the handshake fails with [`RequestError::Timeout`]: write its
+    /// [`response`](RequestError::response) (`408`) and close the transport.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wswire::{RequestError, ServerConfig, ServerHandshake};
+    /// let config = ServerConfig::new().handshake_timeout(Duration::from_secs(10));
+    /// let mut handshake = ServerHandshake::new(config);
+    /// handshake.handle_timeout(Duration::from_secs(100)).unwrap();
+    /// handshake.receive(b"GET /chat HTTP/1.1\r\n").unwrap(); // then nothing
+    /// assert_eq!(handshake.poll_timeout(), Some(Duration::from_secs(110)));
+    /// let error = handshake.handle_timeout(Duration::from_secs(110)).unwrap_err();
+    /// assert_eq!(error, RequestError::Timeout);
+    /// assert!(error.response().starts_with(b"HTTP/1.1 408 "));
+    /// ```
+    pub fn handle_timeout(&mut self, now: Duration) -> Result<(), RequestError> {
+        match &self.state {
+            State::Reading if self.timer.expired(now) => Err(self.fail(RequestError::Timeout)),
+            _ => Ok(()),
         }
     }
 
