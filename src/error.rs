@@ -4,7 +4,8 @@
 //! errors): a [`ProtocolError`] ends the connection with a close code sent to the peer, a
 //! [`UsageError`] refuses one call and leaves the connection as it was.
 
-use std::fmt;
+use alloc::string::String;
+use core::fmt;
 
 use crate::close::CloseCode;
 use crate::frame::FrameError;
@@ -146,7 +147,7 @@ impl fmt::Display for ProtocolError {
     }
 }
 
-impl std::error::Error for ProtocolError {}
+impl core::error::Error for ProtocolError {}
 
 impl From<crate::utf8::InvalidUtf8> for ProtocolError {
     fn from(_: crate::utf8::InvalidUtf8) -> Self {
@@ -246,4 +247,4 @@ impl fmt::Display for UsageError {
     }
 }
 
-impl std::error::Error for UsageError {}
+impl core::error::Error for UsageError {}

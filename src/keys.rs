@@ -5,6 +5,8 @@
 //! global randomness: every key is drawn from a [`KeySource`] the caller can replace, which
 //! makes a whole exchange reproducible byte for byte under a fixed source.
 
+use alloc::boxed::Box;
+
 /// A source of random bytes for handshake keys and masking keys.
 ///
 /// Only a client draws keys: 16 bytes for `Sec-WebSocket-Key` and 4 per frame sent. A

@@ -156,8 +156,11 @@
 //! HTTP/2 with hyper.
 //!
 //! `docs/architecture.md` in the repository draws the states and the drive order.
+#![cfg_attr(not(any(feature = "std", test)), no_std)]
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
+
+extern crate alloc;
 
 mod buffer;
 mod close;

@@ -16,6 +16,7 @@
 //! arriving is reported until the peer's Close. In `Closed` and `Failed` nothing may be
 //! sent, input is ignored and [`Connection::transport`] says what to do with the transport.
 
+use alloc::{boxed::Box, string::String};
 mod config;
 mod event;
 mod receive;

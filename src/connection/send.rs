@@ -4,6 +4,7 @@ use crate::buffer::SharedPayload;
 use crate::close::{CloseCode, MAX_CLOSE_REASON};
 use crate::error::UsageError;
 use crate::frame::{MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN, OpCode};
+use alloc::boxed::Box;
 
 use super::State;
 use super::event::MessageKind;

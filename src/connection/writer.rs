@@ -8,6 +8,7 @@ use crate::frame::{
     mask_into,
 };
 use crate::keys::KeySource;
+use alloc::boxed::Box;
 
 /// Past this much unwritten output, a new automatic Pong replaces an unwritten one at the
 /// tail instead of adding to it, so a peer that floods Pings without reading cannot grow the
@@ -24,8 +25,8 @@ pub(crate) struct Writer {
     deflater: Option<Deflater>,
 }
 
-impl std::fmt::Debug for Writer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Writer")
             .field("output", &self.output)
             .field("masking", &self.keys.is_some())

@@ -1,7 +1,8 @@
 //! The client's side of the opening handshake (RFC 6455 §4.1).
 
+use alloc::{borrow::ToOwned, boxed::Box, format, string::String, string::ToString, vec, vec::Vec};
+use core::fmt;
 use core::time::Duration;
-use std::fmt;
 
 use base64::Engine as _;
 
@@ -224,7 +225,7 @@ impl fmt::Display for ResponseError {
     }
 }
 
-impl std::error::Error for ResponseError {}
+impl core::error::Error for ResponseError {}
 
 /// A completed handshake.
 #[derive(Debug)]
@@ -704,7 +705,7 @@ impl ClientHandshake {
             return Ok(None);
         }
         let State::RejectionBody(mut rejection, body) =
-            std::mem::replace(&mut self.state, State::Done)
+            core::mem::replace(&mut self.state, State::Done)
         else {
             return Ok(None);
         };

@@ -26,6 +26,7 @@
 
 use super::server::RequestError;
 use super::{Headers, trim_ows, uri};
+use alloc::{borrow::ToOwned, string::String};
 
 /// RFC 9113 §8.2.2 (and RFC 9114 §4.2, which lists the same): "Connection" and the fields
 /// with connection-specific semantics (RFC 9110 §7.6.1) make a message malformed.

@@ -14,6 +14,7 @@ use super::Headers;
 use super::client::{Accepted, ClientRequest, ResponseError};
 use super::parts::{HttpVersion, ResponseParts};
 use super::server::{Refusal, Request, ServerConfig};
+use alloc::{borrow::ToOwned, format, string::ToString, vec::Vec};
 
 impl From<http::Version> for HttpVersion {
     /// HTTP/0.9 counts as HTTP/1.0: both are too old for a handshake.

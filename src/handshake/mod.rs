@@ -9,6 +9,8 @@ pub(crate) mod body;
 pub(crate) mod client;
 pub(crate) mod connect;
 pub(crate) mod head;
+
+use alloc::{borrow::ToOwned, boxed::Box, string::String, vec::Vec};
 #[cfg(feature = "http")]
 pub(crate) mod http;
 pub(crate) mod parts;
@@ -16,7 +18,7 @@ pub(crate) mod server;
 pub(crate) mod uri;
 pub(crate) mod url;
 
-use std::fmt;
+use core::fmt;
 
 use crate::extensions::{Extension, ExtensionsSyntaxError};
 use parts::HttpVersion;

@@ -9,6 +9,7 @@
 //! [`ServerHandshake`]: crate::ServerHandshake
 
 use super::push_field;
+use alloc::{borrow::ToOwned, format, string::String, string::ToString, vec::Vec};
 
 /// The HTTP version a handshake runs over; it decides the shape of the handshake.
 ///

@@ -1,7 +1,8 @@
 //! The server's side of the opening handshake (RFC 6455 §4.2).
 
+use alloc::{borrow::ToOwned, boxed::Box, format, string::String, string::ToString, vec, vec::Vec};
+use core::fmt;
 use core::time::Duration;
-use std::fmt;
 
 use base64::Engine as _;
 
@@ -445,8 +446,8 @@ impl fmt::Display for Refusal {
     }
 }
 
-impl std::error::Error for Refusal {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+impl core::error::Error for Refusal {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         Some(&self.error)
     }
 }
@@ -615,7 +616,7 @@ impl fmt::Display for RequestError {
     }
 }
 
-impl std::error::Error for RequestError {}
+impl core::error::Error for RequestError {}
 
 /// How to accept a request.
 ///
@@ -993,7 +994,7 @@ impl ServerHandshake {
             mut connection,
         } = answer(terms, &self.config.local(), accept)?;
         connection.queue_raw_output(&response.to_http1_upgrade());
-        connection.receive(&std::mem::take(&mut self.rest));
+        connection.receive(&core::mem::take(&mut self.rest));
         self.state = State::Done;
         Ok(connection)
     }

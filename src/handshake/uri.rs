@@ -16,7 +16,7 @@
 //!
 //! Every check walks its input once.
 
-use std::net::Ipv6Addr;
+use core::net::Ipv6Addr;
 
 /// RFC 3986 §2.3: `unreserved`.
 fn is_unreserved(b: u8) -> bool {
@@ -87,7 +87,7 @@ fn is_ip_literal(s: &[u8]) -> bool {
                 .iter()
                 .all(|&b| is_unreserved(b) || is_sub_delim(b) || b == b':');
     }
-    std::str::from_utf8(inner).is_ok_and(|ip| ip.parse::<Ipv6Addr>().is_ok())
+    core::str::from_utf8(inner).is_ok_and(|ip| ip.parse::<Ipv6Addr>().is_ok())
 }
 
 /// RFC 3986 §3.2.2 `host`, not empty: a WebSocket server always has a name or address
