@@ -6,8 +6,9 @@
 //! throughput wants, and given back when the connection idles (see
 //! `Connection::input_buffer`) or when the caller asks (`Connection::shrink_buffers`).
 
-use std::collections::VecDeque;
-use std::fmt;
+use alloc::collections::VecDeque;
+use alloc::{boxed::Box, vec, vec::Vec};
+use core::fmt;
 
 /// Received bytes not yet processed: `bytes[start..end]`; the storage after `end` is free
 /// space for reads.

@@ -1,6 +1,6 @@
 //! Close codes and the rules for a Close frame's payload (RFC 6455 §5.5.1, §7.4).
 
-use std::fmt;
+use core::fmt;
 
 /// A WebSocket close status code (RFC 6455 §7.4).
 ///
@@ -117,7 +117,8 @@ pub(crate) fn parse_close_payload(
             if !code.is_valid_on_wire() {
                 return Err(ClosePayloadError::InvalidCode(code.0));
             }
-            let reason = std::str::from_utf8(reason).map_err(|_| ClosePayloadError::InvalidUtf8)?;
+            let reason =
+                core::str::from_utf8(reason).map_err(|_| ClosePayloadError::InvalidUtf8)?;
             Ok(Some((code, reason)))
         }
     }

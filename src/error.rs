@@ -4,7 +4,8 @@
 //! errors): a [`ProtocolError`] ends the connection with a close code sent to the peer, a
 //! [`UsageError`] refuses one call and leaves the connection as it was.
 
-use std::fmt;
+use alloc::string::String;
+use core::fmt;
 
 use crate::close::CloseCode;
 use crate::frame::FrameError;
@@ -146,7 +147,7 @@ impl fmt::Display for ProtocolError {
     }
 }
 
-impl std::error::Error for ProtocolError {}
+impl core::error::Error for ProtocolError {}
 
 impl From<crate::utf8::InvalidUtf8> for ProtocolError {
     fn from(_: crate::utf8::InvalidUtf8) -> Self {
@@ -194,7 +195,8 @@ pub enum UsageError {
     /// A refusal with this status cannot carry a body (204, 205, 304: RFC 9110 §15.3.5,
     /// §15.3.6, §15.4.5).
     BodyNotAllowed(u16),
-    /// A header field name is not a token, or its value holds CR, LF or NUL.
+    /// A header field name is not a token, or its value holds CR, LF or NUL; or, over
+    /// HTTP/2 and HTTP/3, a field they forbid (RFC 9113 §8.2.2, RFC 9114 §4.2).
     InvalidHeader(String),
     /// A header field the handshake writes itself.
     ReservedHeader(String),
@@ -209,6 +211,8 @@ pub enum UsageError {
         /// The configured limit.
         limit: usize,
     },
+    /// A WebSocket handshake needs HTTP/1.1 or later (RFC 6455 §4.1).
+    UnsupportedHttpVersion(crate::HttpVersion),
 }
 
 impl fmt::Display for UsageError {
@@ -238,8 +242,9 @@ impl fmt::Display for UsageError {
                 f,
                 "{pending} bytes are pending, the message would pass the {limit}-byte limit"
             ),
+            Self::UnsupportedHttpVersion(v) => write!(f, "no WebSocket handshake over {v:?}"),
         }
     }
 }
 
-impl std::error::Error for UsageError {}
+impl core::error::Error for UsageError {}

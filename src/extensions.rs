@@ -10,7 +10,8 @@
 //! walks the bytes once, never allocates more than the header holds, and refuses anything
 //! off the grammar rather than guessing.
 
-use std::fmt;
+use alloc::{string::String, vec::Vec};
+use core::fmt;
 
 use crate::handshake::is_tchar;
 
@@ -50,7 +51,7 @@ impl fmt::Display for ExtensionsSyntaxError {
     }
 }
 
-impl std::error::Error for ExtensionsSyntaxError {}
+impl core::error::Error for ExtensionsSyntaxError {}
 
 impl Extension {
     /// An extension with no parameters.

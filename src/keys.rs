@@ -5,6 +5,8 @@
 //! global randomness: every key is drawn from a [`KeySource`] the caller can replace, which
 //! makes a whole exchange reproducible byte for byte under a fixed source.
 
+use alloc::boxed::Box;
+
 /// A source of random bytes for handshake keys and masking keys.
 ///
 /// Only a client draws keys: 16 bytes for `Sec-WebSocket-Key` and 4 per frame sent. A
@@ -32,7 +34,7 @@ impl<K: KeySource + ?Sized> KeySource for Box<K> {
     }
 }
 
-/// The operating system's randomness, drawn 256 bytes at a time so that a client sending
+/// The operating system's randomness, drawn 1 KiB at a time so that a client sending
 /// small frames does not make a system call per frame.
 ///
 /// # Panics
@@ -42,17 +44,21 @@ impl<K: KeySource + ?Sized> KeySource for Box<K> {
 #[cfg(feature = "getrandom")]
 #[derive(Debug, Clone)]
 pub struct OsRandom {
-    pool: [u8; 256],
+    pool: Box<[u8; OS_POOL]>,
     used: usize,
 }
+
+/// Bytes drawn from the operating system at once: a system call per 256 frames.
+#[cfg(feature = "getrandom")]
+const OS_POOL: usize = 1024;
 
 #[cfg(feature = "getrandom")]
 impl OsRandom {
     /// A source with an empty pool; the first key fills it.
     pub fn new() -> Self {
         Self {
-            pool: [0; 256],
-            used: 256,
+            pool: Box::new([0; OS_POOL]),
+            used: OS_POOL,
         }
     }
 }
@@ -69,7 +75,8 @@ impl KeySource for OsRandom {
     fn fill(&mut self, buf: &mut [u8]) {
         for chunk in buf.chunks_mut(self.pool.len()) {
             if self.pool.len() - self.used < chunk.len() {
-                getrandom::fill(&mut self.pool).expect("the operating system's randomness failed");
+                getrandom::fill(&mut self.pool[..])
+                    .expect("the operating system's randomness failed");
                 self.used = 0;
             }
             let next = self.used + chunk.len();

@@ -122,10 +122,18 @@
 //! `docs/architecture.md` in the repository has the states, the drive order and the
 //! timers; `docs/security.md` every limit.
 //!
+//! # Threads
+//!
+//! Every public type is `Send` and `Sync` (a test checks each): a connection or a handshake
+//! can move to another thread or task and be shared by reference; every call that changes
+//! one takes `&mut self`, so sharing one between tasks that both change it takes the
+//! caller's lock. A [`KeySource`] is `Send + Sync` for the same reason.
+//!
 //! # Shape
 //!
 //! - [`ServerHandshake`] and [`ClientHandshake`] turn HTTP bytes into a [`Connection`],
-//!   carrying over whatever frames arrived with the handshake.
+//!   carrying over whatever frames arrived with the handshake; they are built on the
+//!   parts API below, which an HTTP stack uses directly.
 //! - [`Connection`] buffers input, reports [`Event`]s in wire order (borrowing payloads
 //!   from its buffers: no copy for a single-frame message), and queues output that the
 //!   caller drains at its own pace.
@@ -134,9 +142,25 @@
 //! - Every key a client needs comes from a [`KeySource`]: [`OsRandom`] by default (feature
 //!   `getrandom`), [`SeededKeys`] or your own for reproducible tests.
 //!
+//! # Behind an HTTP stack
+//!
+//! A server behind hyper, axum or h2, or a client on a stack that sends requests itself,
+//! hands the parsed request or response to the same checks:
+//! [`ServerConfig::check_request`] (HTTP/1.x parts), [`ServerConfig::check_extended_connect`]
+//! (WebSockets over HTTP/2, RFC 8441, and HTTP/3, RFC 9220), and with the feature `http`,
+//! `ServerConfig::check_http_request` for an `http::Request`. The [`Request`] they return
+//! answers with [`ResponseParts`] for the stack to send and an open [`Connection`]
+//! ([`Handover`]); [`ClientRequest`] is the client's side. `docs/handover.md` in the
+//! repository shows the three paths (raw bytes, parsed parts, HTTP/2 and HTTP/3 streams)
+//! with code, and `examples/h2_server.rs` and `examples/h2_client.rs` run WebSockets over
+//! HTTP/2 with hyper.
+//!
 //! `docs/architecture.md` in the repository draws the states and the drive order.
+#![cfg_attr(not(any(feature = "std", test)), no_std)]
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
+
+extern crate alloc;
 
 mod buffer;
 mod close;
@@ -157,9 +181,12 @@ pub use connection::{
 pub use deflate::{DeflateConfig, DeflateNegotiationError, DeflateParams, PERMESSAGE_DEFLATE};
 pub use error::{ProtocolError, UsageError};
 pub use extensions::{Extension, ExtensionParam, ExtensionsSyntaxError};
-pub use handshake::client::{Accepted, ClientConfig, ClientHandshake, Rejection, ResponseError};
+pub use handshake::client::{
+    Accepted, ClientConfig, ClientHandshake, ClientRequest, Rejection, ResponseError,
+};
+pub use handshake::parts::{HttpVersion, ResponseParts};
 pub use handshake::server::{
-    Accept, OriginPolicy, Request, RequestError, ServerConfig, ServerHandshake,
+    Accept, Handover, OriginPolicy, Refusal, Request, RequestError, ServerConfig, ServerHandshake,
 };
 pub use handshake::url::{UrlError, WsUrl};
 pub use handshake::{Headers, accept_key};
@@ -171,3 +198,8 @@ pub use keys::{KeySource, SeededKeys};
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+/// docs/handover.md's examples, compiled and run as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/handover.md")]
+pub struct HandoverDoctests;

@@ -119,11 +119,51 @@ fn an_event_answered_with_its_own_payload() {
     );
 }
 
+// The crate documentation promises that every public type is `Send` and `Sync`.
 #[test]
-fn connections_and_senders_can_be_shared_across_threads() {
+fn every_public_type_is_send_and_sync() {
     fn send_sync<T: Send + Sync>() {}
+    use wswire::frame::{EncodedHeader, FrameError, FrameHeader, OpCode};
+    use wswire::*;
     send_sync::<Connection>();
-    send_sync::<wswire::Sender<'static>>();
-    send_sync::<wswire::ServerHandshake>();
-    send_sync::<wswire::ClientHandshake>();
+    send_sync::<Sender<'static>>();
+    send_sync::<Io<'static>>();
+    send_sync::<Event<'static>>();
+    send_sync::<OwnedEvent>();
+    send_sync::<Config>();
+    send_sync::<Delivery>();
+    send_sync::<MessageKind>();
+    send_sync::<Role>();
+    send_sync::<ConnectionState>();
+    send_sync::<TransportAction>();
+    send_sync::<ServerHandshake>();
+    send_sync::<ServerConfig>();
+    send_sync::<Request>();
+    send_sync::<RequestError>();
+    send_sync::<Accept>();
+    send_sync::<OriginPolicy>();
+    send_sync::<ClientHandshake>();
+    send_sync::<ClientConfig>();
+    send_sync::<Accepted>();
+    send_sync::<Rejection>();
+    send_sync::<ResponseError>();
+    send_sync::<Headers>();
+    send_sync::<WsUrl>();
+    send_sync::<UrlError>();
+    send_sync::<DeflateConfig>();
+    send_sync::<DeflateParams>();
+    send_sync::<DeflateNegotiationError>();
+    send_sync::<Extension>();
+    send_sync::<ExtensionParam>();
+    send_sync::<ExtensionsSyntaxError>();
+    send_sync::<CloseCode>();
+    send_sync::<ProtocolError>();
+    send_sync::<UsageError>();
+    send_sync::<SeededKeys>();
+    send_sync::<OsRandom>();
+    send_sync::<Box<dyn KeySource>>();
+    send_sync::<FrameHeader>();
+    send_sync::<EncodedHeader>();
+    send_sync::<FrameError>();
+    send_sync::<OpCode>();
 }

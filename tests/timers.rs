@@ -228,3 +228,83 @@ fn pings_are_answered_and_keepalive_continues_while_a_message_arrives() {
     assert_eq!(conn.state(), ConnectionState::Open);
     assert_eq!(take_output(&mut conn), [0x8a, 0x01, b'p']);
 }
+
+// ---- the handshakes' deadline ----
+
+use wswire::{
+    ClientConfig, ClientHandshake, RequestError, ResponseError, ServerConfig, ServerHandshake,
+};
+
+const REQUEST: &[u8] = b"GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\n\
+    Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+    Sec-WebSocket-Version: 13\r\n\r\n";
+
+#[test]
+fn a_request_that_does_not_arrive_in_time_is_answered_408() {
+    let config = ServerConfig::new().handshake_timeout(10 * S);
+    let mut handshake = ServerHandshake::new(config);
+    assert_eq!(handshake.poll_timeout(), Some(Duration::ZERO));
+    handshake.handle_timeout(50 * S).unwrap();
+    assert_eq!(handshake.poll_timeout(), Some(60 * S));
+    assert!(matches!(handshake.receive(&REQUEST[..20]), Ok(None)));
+    handshake.handle_timeout(59 * S).unwrap();
+    let error = handshake.handle_timeout(60 * S).unwrap_err();
+    assert_eq!(error, RequestError::Timeout);
+    assert_eq!(error.status(), 408);
+    let response = String::from_utf8(error.response()).unwrap();
+    assert!(
+        response.starts_with("HTTP/1.1 408 Request Timeout\r\n"),
+        "{response}"
+    );
+    assert!(response.contains("\r\nConnection: close\r\n"), "{response}");
+    // Final: the rest of the request changes nothing.
+    assert!(matches!(
+        handshake.receive(&REQUEST[20..]),
+        Err(RequestError::Timeout)
+    ));
+    assert_eq!(handshake.poll_timeout(), None);
+}
+
+#[test]
+fn the_deadline_stops_once_the_request_has_arrived() {
+    let config = ServerConfig::new().handshake_timeout(10 * S);
+    let mut handshake = ServerHandshake::new(config);
+    handshake.handle_timeout(Duration::ZERO).unwrap();
+    assert!(handshake.receive(REQUEST).unwrap().is_some());
+    assert_eq!(handshake.poll_timeout(), None);
+    // The application may take its time to decide.
+    handshake.handle_timeout(1000 * S).unwrap();
+    assert!(handshake.accept(wswire::Accept::new()).is_ok());
+}
+
+#[test]
+fn without_a_handshake_timeout_no_deadline() {
+    let mut handshake = ServerHandshake::new(ServerConfig::new());
+    assert_eq!(handshake.poll_timeout(), None);
+    handshake.handle_timeout(1_000_000 * S).unwrap();
+    assert!(matches!(handshake.receive(&REQUEST[..10]), Ok(None)));
+}
+
+#[test]
+fn a_response_that_does_not_arrive_in_time_fails_the_client() {
+    let config = ClientConfig::new("ws://127.0.0.1:9001/")
+        .unwrap()
+        .handshake_timeout(5 * S);
+    let mut handshake = ClientHandshake::with_keys(config, SeededKeys::new(1)).unwrap();
+    assert_eq!(handshake.poll_timeout(), Some(Duration::ZERO));
+    handshake.handle_timeout(S).unwrap();
+    assert!(matches!(
+        handshake.receive(b"HTTP/1.1 101 Switching"),
+        Ok(None)
+    ));
+    assert_eq!(handshake.poll_timeout(), Some(6 * S));
+    assert!(matches!(
+        handshake.handle_timeout(6 * S),
+        Err(ResponseError::Timeout)
+    ));
+    assert!(matches!(
+        handshake.receive(b" Protocols\r\n"),
+        Err(ResponseError::Timeout)
+    ));
+    assert_eq!(handshake.poll_timeout(), None);
+}

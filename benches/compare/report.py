@@ -298,20 +298,46 @@ def targets(timing, summary, memory):
     )
     plain = [m for m in memory if m["subject"] == "wswire" and m["config"] == "plain"]
     if plain:
+        # Idle: after a second without traffic on the connection's clock, which the runtime
+        # drives (`handle_timeout`) and which gives the buffers back with no call.
         m = plain[0]
+        idle = m.get("after_release")
         rows.append(
             [
                 "idle heap without deflate",
                 "≤ 1,024 B",
-                kib(m["idle_heap"]),
-                f"after shrink_buffers: {kib(m.get('after_release'))}",
-                "yes" if m["idle_heap"] <= 1024 else "no",
+                kib(idle),
+                f"after 1 s idle on its clock (with buffers still held: {kib(m['idle_heap'])})",
+                "yes" if idle is not None and idle <= 1024 else "no",
             ]
         )
     return table(["target", "goal", "worst", "where", "met"], rows)
 
 
-def generated(meta, timing, summary, memory, errors, label, charts_rel):
+def before_after_table(summary, base_summary):
+    """wswire ÷ best peer in the baseline run and in this one, per workload and size."""
+    keys = sorted({(s["workload"], s["size"]) for s in summary if "wswire_vs_best_peer" in s})
+    workloads = []
+    for w, _ in keys:
+        if w not in workloads:
+            workloads.append(w)
+    sizes = sorted({n for _, n in keys})
+    rows = []
+    for w in workloads:
+        row = [w]
+        for n in sizes:
+            now = summary_of(summary, w, n)
+            before = summary_of(base_summary, w, n)
+            if now is None or "wswire_vs_best_peer" not in now:
+                row.append("")
+                continue
+            b = before.get("wswire_vs_best_peer") if before else None
+            row.append(f"{ratio(b)} → **{now['wswire_vs_best_peer']:.2f}**")
+        rows.append(row)
+    return table(["workload"] + [size_label(n) for n in sizes], rows)
+
+
+def generated(meta, timing, summary, memory, errors, label, charts_rel, base=None):
     versions = ", ".join(v.replace("=", " ") for v in meta["versions"].split(","))
     parts = [
         f"### Run: {label}",
@@ -336,6 +362,18 @@ def generated(meta, timing, summary, memory, errors, label, charts_rel):
         "",
         best_peer_table(timing, summary),
         "",
+    ]
+    if base is not None:
+        parts += [
+            f"#### Against the baseline (wswire at commit `{base[0]['wswire_commit']}`)",
+            "",
+            "wswire ÷ best peer in the baseline run → in this run (`send_text`/`send_binary` "
+            "for the encode workloads).",
+            "",
+            before_after_table(summary, base[2]),
+            "",
+        ]
+    parts += [
         "#### Against the targets",
         "",
         targets(timing, summary, memory),
@@ -430,6 +468,7 @@ def main():
     p.add_argument("--doc", default=os.path.join(root, "docs", "performance.md"))
     p.add_argument("--charts", default=os.path.join(root, "docs", "performance"))
     p.add_argument("--label", default="baseline")
+    p.add_argument("--baseline", help="an earlier results file to compare with")
     a = p.parse_args()
 
     meta, timing, summary, memory, errors = load(a.results)
@@ -440,7 +479,8 @@ def main():
         with open(os.path.join(a.charts, f"{w}.svg"), "w", encoding="utf-8") as f:
             f.write(chart(timing, w, WORKLOAD_TITLES.get(w, w)))
     charts_rel = os.path.relpath(a.charts, os.path.dirname(os.path.abspath(a.doc)))
-    body = generated(meta, timing, summary, memory, errors, a.label, charts_rel)
+    base = load(a.baseline) if a.baseline else None
+    body = generated(meta, timing, summary, memory, errors, a.label, charts_rel, base)
 
     with open(a.doc, encoding="utf-8") as f:
         doc = f.read()

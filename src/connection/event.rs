@@ -1,6 +1,7 @@
 //! What a connection reports: events borrowed from its buffers, and an owned form.
 
 use crate::close::CloseCode;
+use alloc::{borrow::ToOwned, string::String, vec::Vec};
 
 /// The kind of a data message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -16,6 +16,7 @@
 //! arriving is reported until the peer's Close. In `Closed` and `Failed` nothing may be
 //! sent, input is ignored and [`Connection::transport`] says what to do with the transport.
 
+use alloc::{boxed::Box, string::String};
 mod config;
 mod event;
 mod receive;
@@ -227,7 +228,7 @@ impl Connection {
         if !(9..=15).contains(&window_bits) {
             return Err(UsageError::UnsupportedWindowBits(window_bits));
         }
-        self.out.writer.deflater = Some(Deflater::new(
+        self.out.writer.enable_deflate(Deflater::new(
             window_bits,
             config.level,
             config.mem_level,
@@ -251,7 +252,7 @@ impl Connection {
 
     /// Queues bytes that are not a frame: the handshake's response.
     pub(crate) fn queue_raw_output(&mut self, bytes: &[u8]) {
-        self.out.writer.output.append(bytes);
+        self.out.writer.raw(bytes);
     }
 
     /// Which end this is.
@@ -357,7 +358,7 @@ impl Connection {
         let room = self
             .config
             .max_pending_output
-            .is_none_or(|limit| self.out.writer.output.len() < limit);
+            .is_none_or(|limit| self.out.writer.output().len() < limit);
         reading && room && !self.input_ended
     }
 
@@ -460,7 +461,7 @@ impl Connection {
     /// [`pending_output_len`](Self::pending_output_len) is not zero; or write every chunk
     /// at once with [`pending_chunks`](Self::pending_chunks).
     pub fn pending_output(&self) -> &[u8] {
-        self.out.writer.output.pending()
+        self.out.writer.output().pending()
     }
 
     /// Every pending chunk, oldest first, for a vectored write (`write_vectored` with an
@@ -468,12 +469,12 @@ impl Connection {
     /// copy, in order. [`consume_output`](Self::consume_output) takes what was written
     /// across chunks.
     pub fn pending_chunks(&self) -> impl Iterator<Item = &[u8]> {
-        self.out.writer.output.chunks()
+        self.out.writer.output().chunks()
     }
 
     /// How many bytes are waiting, in all chunks: the connection's backpressure signal.
     pub fn pending_output_len(&self) -> usize {
-        self.out.writer.output.len()
+        self.out.writer.output().len()
     }
 
     /// Drops the first `n` pending bytes, which the caller has written (a partial write
@@ -526,7 +527,7 @@ impl Connection {
         };
         Io {
             input,
-            output: out.writer.output.pending(),
+            output: out.writer.output().pending(),
         }
     }
 
@@ -621,7 +622,7 @@ impl Connection {
         if self.out.in_message() {
             return Err(UsageError::MessageInProgress);
         }
-        if self.out.writer.output.len() > 0 {
+        if self.out.writer.output().len() > 0 {
             return Err(UsageError::OutputPending);
         }
         let header = self.out.writer.unbuffered(opcode(kind), payload);
@@ -648,11 +649,11 @@ impl Connection {
 
     /// Whether a message of `len` bytes would be accepted now (see [`Sender::can_send`]).
     pub fn can_send(&self, len: usize) -> bool {
-        let pending = self.out.writer.output.len();
-        let room = match self.config.max_pending_output {
-            None => true,
-            Some(limit) => pending == 0 || pending.saturating_add(len).saturating_add(14) <= limit,
-        };
+        let pending = self.out.writer.output().len();
+        let room = self
+            .config
+            .max_pending_output
+            .is_none_or(|limit| send::fits(pending, len, limit));
         self.state == State::Open && !self.out.in_message() && room
     }
 
@@ -741,10 +742,7 @@ impl Connection {
             Due::ReleaseBuffers => {
                 if !self.receiver.busy() && !self.out.in_message() {
                     self.receiver.shrink();
-                    self.out.writer.output.release_if_empty();
-                    if let Some(deflater) = &mut self.out.writer.deflater {
-                        deflater.release();
-                    }
+                    self.out.writer.release_idle();
                 }
                 self.timers.buffers_released();
             }
@@ -762,17 +760,13 @@ impl Connection {
     /// context takeover they hold the history both ends rely on and stay.
     pub fn shrink_buffers(&mut self) {
         self.receiver.shrink();
-        self.out.writer.output.shrink();
-        if !self.out.in_message() {
-            if let Some(deflater) = &mut self.out.writer.deflater {
-                deflater.release();
-            }
-        }
+        let in_message = self.out.in_message();
+        self.out.writer.shrink(in_message);
     }
 
     /// Bytes of heap the connection's buffers hold (capacity, not length).
     pub fn buffer_capacity(&self) -> usize {
-        self.receiver.capacity() + self.out.writer.output.capacity()
+        self.receiver.capacity() + self.out.writer.output().capacity()
     }
 }
 

@@ -4,6 +4,7 @@ use crate::buffer::SharedPayload;
 use crate::close::{CloseCode, MAX_CLOSE_REASON};
 use crate::error::UsageError;
 use crate::frame::{MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN, OpCode};
+use alloc::boxed::Box;
 
 use super::State;
 use super::event::MessageKind;
@@ -33,14 +34,14 @@ impl Outgoing {
 
     /// Notes that a data frame was just queued.
     pub(crate) fn data_queued(&mut self, timers: &mut Timers) {
-        self.data_end = self.writer.output.queued_total();
+        self.data_end = self.writer.output().queued_total();
         timers.data();
     }
 
     /// Takes `n` written bytes off the output; notes data moved if any of them was.
     pub(crate) fn written(&mut self, n: usize, timers: &mut Timers) {
-        let from = self.writer.output.written_total();
-        self.writer.output.consume(n);
+        let from = self.writer.output().written_total();
+        self.writer.consume(n);
         if n > 0 && from < self.data_end {
             timers.data();
         }
@@ -259,16 +260,19 @@ impl Sender<'_> {
     /// counted at the most it can be). With nothing pending any frame fits: else a message
     /// larger than the limit could never be sent.
     fn check_room(&self, len: usize) -> Result<(), UsageError> {
-        let Some(limit) = self.limit else {
-            return Ok(());
-        };
-        let pending = self.out.writer.output.len();
-        let after = pending.saturating_add(len).saturating_add(MAX_HEADER_LEN);
-        if pending > 0 && after > limit {
-            return Err(UsageError::OutputFull { pending, limit });
+        let pending = self.out.writer.output().len();
+        match self.limit {
+            Some(limit) if !fits(pending, len, limit) => {
+                Err(UsageError::OutputFull { pending, limit })
+            }
+            _ => Ok(()),
         }
-        Ok(())
     }
+}
+
+/// Whether a frame carrying `len` bytes fits under `limit` with `pending` bytes queued.
+pub(crate) fn fits(pending: usize, len: usize, limit: usize) -> bool {
+    pending == 0 || pending.saturating_add(len).saturating_add(MAX_HEADER_LEN) <= limit
 }
 
 /// A shared text payload, seen as bytes.

@@ -8,6 +8,7 @@ use crate::frame::{
     mask_into,
 };
 use crate::keys::KeySource;
+use alloc::boxed::Box;
 
 /// Past this much unwritten output, a new automatic Pong replaces an unwritten one at the
 /// tail instead of adding to it, so a peer that floods Pings without reading cannot grow the
@@ -15,17 +16,17 @@ use crate::keys::KeySource;
 const PONG_COALESCE_THRESHOLD: usize = 64 * 1024;
 
 pub(crate) struct Writer {
-    pub(crate) output: OutputBuffer,
+    output: OutputBuffer,
     /// Present for a client, which masks every frame (RFC 6455 §5.3).
     keys: Option<Box<dyn KeySource>>,
     /// Length of the automatic Pong at the tail of the output, while it is unwritten.
     tail_auto_pong: Option<usize>,
     /// Present when permessage-deflate was negotiated.
-    pub(crate) deflater: Option<Deflater>,
+    deflater: Option<Deflater>,
 }
 
-impl std::fmt::Debug for Writer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Writer")
             .field("output", &self.output)
             .field("masking", &self.keys.is_some())
@@ -48,6 +49,46 @@ impl Writer {
     pub(crate) fn frame(&mut self, opcode: OpCode, fin: bool, rsv: u8, payload: &[u8]) {
         self.tail_auto_pong = None;
         append_frame(&mut self.output, &mut self.keys, opcode, fin, rsv, payload);
+    }
+
+    /// Compresses messages with `deflater` from now on (permessage-deflate).
+    pub(crate) fn enable_deflate(&mut self, deflater: Deflater) {
+        self.deflater = Some(deflater);
+    }
+
+    /// Queues bytes that are not a frame: a handshake's response.
+    pub(crate) fn raw(&mut self, bytes: &[u8]) {
+        self.output.append(bytes);
+    }
+
+    /// The output, for reading what is pending.
+    pub(crate) fn output(&self) -> &OutputBuffer {
+        &self.output
+    }
+
+    /// Takes `n` written bytes off the output.
+    pub(crate) fn consume(&mut self, n: usize) {
+        self.output.consume(n);
+    }
+
+    /// Gives back what an idle connection does not need: the output's storage if nothing
+    /// is pending, and a compression context the next message will not use.
+    pub(crate) fn release_idle(&mut self) {
+        self.output.release_if_empty();
+        if let Some(deflater) = &mut self.deflater {
+            deflater.release();
+        }
+    }
+
+    /// Gives back the output's storage beyond what is pending, and, unless a fragmented
+    /// message is being compressed, a compression context the next message will not use.
+    pub(crate) fn shrink(&mut self, in_message: bool) {
+        self.output.shrink();
+        if !in_message {
+            if let Some(deflater) = &mut self.deflater {
+                deflater.release();
+            }
+        }
     }
 
     /// Whether this end masks what it sends (a client).

@@ -37,8 +37,8 @@ pub(crate) struct Deflater {
     pub(crate) min_compress_size: usize,
 }
 
-impl std::fmt::Debug for Deflater {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for Deflater {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Deflater")
             .field("window_bits", &self.window_bits)
             .field("level", &self.level)
@@ -164,8 +164,8 @@ pub(crate) struct Inflater {
     ended: bool,
 }
 
-impl std::fmt::Debug for Inflater {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for Inflater {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Inflater")
             .field("no_context_takeover", &self.no_context_takeover)
             .field("allocated", &self.context.is_some())

@@ -12,6 +12,7 @@
 //! never agrees to compress with an 8-bit window: a server declines an offer that demands
 //! it, and a client fails a handshake whose response demands it.
 
+use alloc::string::ToString;
 mod codec;
 mod negotiate;
 

@@ -1,6 +1,7 @@
 //! Negotiating permessage-deflate's parameters (RFC 7692 §5, §7.1).
 
-use std::fmt;
+use alloc::{borrow::ToOwned, string::String, string::ToString};
+use core::fmt;
 
 use super::{DeflateConfig, DeflateParams, PERMESSAGE_DEFLATE};
 use crate::extensions::Extension;
@@ -34,7 +35,7 @@ impl fmt::Display for DeflateNegotiationError {
     }
 }
 
-impl std::error::Error for DeflateNegotiationError {}
+impl core::error::Error for DeflateNegotiationError {}
 
 /// The parameters of one permessage-deflate element, checked for syntax.
 #[derive(Debug, Default)]
@@ -59,7 +60,7 @@ impl Params {
                 "client_max_window_bits" => 3,
                 _ => return Err(DeflateNegotiationError::UnknownParam(name.to_owned())),
             };
-            if std::mem::replace(&mut seen[slot], true) {
+            if core::mem::replace(&mut seen[slot], true) {
                 return Err(DeflateNegotiationError::DuplicateParam(name.to_owned()));
             }
             let invalid = || DeflateNegotiationError::InvalidValue(name.to_owned());

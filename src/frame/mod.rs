@@ -10,7 +10,7 @@ mod mask;
 pub use mask::apply_mask;
 pub(crate) use mask::mask_into;
 
-use std::fmt;
+use core::fmt;
 
 /// A frame's opcode (RFC 6455 §5.2, §11.8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -116,7 +116,7 @@ impl fmt::Display for FrameError {
     }
 }
 
-impl std::error::Error for FrameError {}
+impl core::error::Error for FrameError {}
 
 impl FrameHeader {
     /// Decodes a header from the start of `buf`.

@@ -6,6 +6,7 @@
 //! refusal is reported either way.
 
 /// How the body's end is found.
+use alloc::vec::Vec;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum BodyLength {
     None,
@@ -129,7 +130,7 @@ impl BodyReader {
             return bytes.len();
         };
         self.extend_line(&bytes[..newline]);
-        let line = std::mem::take(&mut self.line);
+        let line = core::mem::take(&mut self.line);
         let line = line.strip_suffix(b"\r").unwrap_or(&line);
         self.chunked = match self.chunked {
             Chunked::SizeLine => match parse_chunk_size(line) {

@@ -31,6 +31,7 @@ pub(crate) const DEFAULT_MAX_HEADERS: usize = 128;
 pub(crate) const MAX_EMPTY_LINES: usize = 8;
 
 /// Where reading a head stands.
+use alloc::vec::Vec;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum HeadStatus {
     /// No end yet; every byte was taken.

@@ -7,14 +7,21 @@
 
 pub(crate) mod body;
 pub(crate) mod client;
+pub(crate) mod connect;
 pub(crate) mod head;
+
+use alloc::{borrow::ToOwned, boxed::Box, string::String, vec::Vec};
+#[cfg(feature = "http")]
+pub(crate) mod http;
+pub(crate) mod parts;
 pub(crate) mod server;
 pub(crate) mod uri;
 pub(crate) mod url;
 
-use std::fmt;
+use core::fmt;
 
 use crate::extensions::{Extension, ExtensionsSyntaxError};
+use parts::HttpVersion;
 
 use base64::Engine as _;
 
@@ -38,13 +45,36 @@ pub fn accept_key(key: impl AsRef<[u8]>) -> String {
 /// The header fields of an HTTP head, in the order received.
 ///
 /// Names keep the case they had on the wire and are looked up case-insensitively. Values
-/// are bytes: HTTP allows non-UTF-8 octets in them.
+/// are bytes: HTTP allows non-UTF-8 octets in them. Duplicates are kept, in order: the
+/// handshake's rules count them.
+///
+/// The handshakes fill one from the bytes they read; a caller whose HTTP stack parsed the
+/// head builds one from the stack's fields, with [`push`](Self::push) or by collecting
+/// `(name, value)` pairs:
+///
+/// ```
+/// use wswire::Headers;
+/// let headers: Headers = [("Host", "example.com"), ("Upgrade", "websocket")]
+///     .into_iter()
+///     .collect();
+/// assert_eq!(headers.get("host"), Some(&b"example.com"[..]));
+/// ```
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Headers {
     fields: Vec<(String, Vec<u8>)>,
 }
 
 impl Headers {
+    /// No fields.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends a field, after those already there.
+    pub fn push(&mut self, name: impl Into<String>, value: impl Into<Vec<u8>>) {
+        self.fields.push((name.into(), value.into()));
+    }
+
     pub(crate) fn from_httparse(headers: &[httparse::Header<'_>]) -> Self {
         Self {
             fields: headers
@@ -156,6 +186,22 @@ impl Headers {
     }
 }
 
+impl<N: Into<String>, V: Into<Vec<u8>>> FromIterator<(N, V)> for Headers {
+    fn from_iter<I: IntoIterator<Item = (N, V)>>(iter: I) -> Self {
+        let mut headers = Self::new();
+        headers.extend(iter);
+        headers
+    }
+}
+
+impl<N: Into<String>, V: Into<Vec<u8>>> Extend<(N, V)> for Headers {
+    fn extend<I: IntoIterator<Item = (N, V)>>(&mut self, iter: I) {
+        for (name, value) in iter {
+            self.push(name, value);
+        }
+    }
+}
+
 /// `Content-Length` is not one valid decimal length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct InvalidContentLength;
@@ -230,11 +276,13 @@ fn push_field(out: &mut Vec<u8>, name: &str, value: &[u8]) {
     out.extend_from_slice(b"\r\n");
 }
 
-/// Checks caller-supplied extra header fields: valid syntax, and none of the fields the
-/// handshake itself writes.
+/// Checks caller-supplied extra header fields: valid syntax, none of the fields the
+/// handshake itself writes, and over HTTP/2 and HTTP/3 none of the fields they forbid
+/// (RFC 9113 §8.2.2, RFC 9114 §4.2).
 fn check_extra_headers(
     headers: &[(String, String)],
     reserved: &[&str],
+    version: HttpVersion,
 ) -> Result<(), crate::UsageError> {
     for (name, value) in headers {
         if !is_token(name.as_bytes()) || !is_field_value(value.as_bytes()) {
@@ -243,8 +291,31 @@ fn check_extra_headers(
         if reserved.iter().any(|r| r.eq_ignore_ascii_case(name)) {
             return Err(crate::UsageError::ReservedHeader(name.clone()));
         }
+        if version.is_extended_connect()
+            && connect::connection_specific_field([(name.as_str(), value.as_bytes())]).is_some()
+        {
+            return Err(crate::UsageError::InvalidHeader(name.clone()));
+        }
     }
     Ok(())
+}
+
+/// A connection in the open state with what a handshake agreed: the subprotocol and the
+/// permessage-deflate parameters, applied with this end's own deflate settings.
+fn open_connection(
+    role: crate::connection::Role,
+    config: &crate::connection::Config,
+    local_deflate: Option<&crate::deflate::DeflateConfig>,
+    agreed: Option<crate::deflate::DeflateParams>,
+    protocol: Option<String>,
+    keys: Option<Box<dyn crate::keys::KeySource>>,
+) -> Result<crate::Connection, crate::UsageError> {
+    let mut connection = crate::Connection::new(role, config.clone(), keys);
+    if let (Some(params), Some(local)) = (agreed, local_deflate) {
+        connection = connection.with_deflate(local, params)?;
+    }
+    connection.set_protocol(protocol);
+    Ok(connection)
 }
 
 #[cfg(test)]
@@ -330,5 +401,40 @@ mod tests {
         assert!(is_field_value(b"a b\tc\x80"));
         assert!(!is_field_value(b"a\r\nX-Evil: 1"));
         assert!(!is_field_value(b"a\0"));
+    }
+}
+
+/// A handshake's deadline: off unless configured, counted from the first time the caller
+/// gives (the handshake, like the connection, never reads a clock).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct HandshakeTimer {
+    timeout: Option<core::time::Duration>,
+    started: Option<core::time::Duration>,
+}
+
+impl HandshakeTimer {
+    pub(crate) fn new(timeout: Option<core::time::Duration>) -> Self {
+        Self {
+            timeout,
+            started: None,
+        }
+    }
+
+    /// The deadline; zero until the time is known, to ask for it.
+    pub(crate) fn next(&self) -> Option<core::time::Duration> {
+        let timeout = self.timeout?;
+        Some(
+            self.started
+                .map_or(core::time::Duration::ZERO, |at| at.saturating_add(timeout)),
+        )
+    }
+
+    /// Takes the time; whether the deadline has passed.
+    pub(crate) fn expired(&mut self, now: core::time::Duration) -> bool {
+        let Some(timeout) = self.timeout else {
+            return false;
+        };
+        let started = *self.started.get_or_insert(now);
+        now >= started.saturating_add(timeout)
     }
 }

@@ -16,7 +16,7 @@
 //!
 //! Every check walks its input once.
 
-use std::net::Ipv6Addr;
+use core::net::Ipv6Addr;
 
 /// RFC 3986 §2.3: `unreserved`.
 fn is_unreserved(b: u8) -> bool {
@@ -87,7 +87,7 @@ fn is_ip_literal(s: &[u8]) -> bool {
                 .iter()
                 .all(|&b| is_unreserved(b) || is_sub_delim(b) || b == b':');
     }
-    std::str::from_utf8(inner).is_ok_and(|ip| ip.parse::<Ipv6Addr>().is_ok())
+    core::str::from_utf8(inner).is_ok_and(|ip| ip.parse::<Ipv6Addr>().is_ok())
 }
 
 /// RFC 3986 §3.2.2 `host`, not empty: a WebSocket server always has a name or address
@@ -158,6 +158,13 @@ pub(crate) fn is_request_target(s: &[u8]) -> bool {
         .unwrap_or(rest.len());
     let (authority, path) = rest.split_at(end);
     is_authority(authority) && is_path_and_query(path)
+}
+
+/// The origin-form alone, `absolute-path [ "?" query ]` (RFC 9112 §3.2.1): the `:path` of
+/// an HTTP/2 or HTTP/3 request for an `http` or `https` URI (RFC 9113 §8.3.1, RFC 9114
+/// §4.3.1), which is never empty and never the absolute-form.
+pub(crate) fn is_origin_form(s: &[u8]) -> bool {
+    s.first() == Some(&b'/') && is_path_and_query(s)
 }
 
 /// RFC 3986 §3.1: `scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )`.

@@ -9,8 +9,9 @@
 //! WebSocket URIs and MUST NOT be used"). Path and query are kept as given, so they must
 //! already be percent-encoded: anything that could break the request line is refused.
 
-use std::fmt;
-use std::net::Ipv6Addr;
+use alloc::{borrow::ToOwned, format, string::String};
+use core::fmt;
+use core::net::Ipv6Addr;
 
 /// A parsed `ws://` or `wss://` URL.
 ///
@@ -66,7 +67,7 @@ impl fmt::Display for UrlError {
     }
 }
 
-impl std::error::Error for UrlError {}
+impl core::error::Error for UrlError {}
 
 impl WsUrl {
     /// Parses a `ws://` or `wss://` URL.

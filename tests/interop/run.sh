@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # wswire's interoperability tests: the echo_server example, and the tokio layer's
 # tokio_echo_server, against Python `websockets`, Node `ws` and headless Chromium clients;
-# the echo_client and tokio_client examples against `websockets` and `ws` servers; each
-# echo client against each echo server; wss:// with a certificate made at start-up; the
-# hyper and axum upgrade examples; two Chromium pages in the chat example. Needs
-# tests/interop/setup.sh first. Only 127.0.0.1 is used.
+# the h2_server example (WebSockets over HTTP/2, RFC 8441, over TLS) against headless
+# Chromium; the echo_client and tokio_client examples against `websockets` and `ws`
+# servers; each echo client against each echo server; wss:// with a certificate made at
+# start-up; the hyper and axum upgrade examples; two Chromium pages in the chat example.
+# Needs tests/interop/setup.sh first. Only 127.0.0.1 is used.
 #
 # INTEROP_VERBOSE=1 shows every driver's stderr; INTEROP_KEEP=1 keeps the logs (the
 # echo_servers' among them) in the temporary folder it names.
@@ -71,6 +72,11 @@ for exe in echo_server echo_client tokio_echo_server tokio_client hyper_upgrade 
     minimal_echo_server; do
     [ -x "$BIN/$exe" ] || die "$BIN/$exe missing after the build"
 done
+# WebSockets over HTTP/2 (RFC 8441) need the `http` feature and hyper: a debug build, which
+# shares its dependencies with `cargo test --features http`.
+H2_SERVER="$TARGET/debug/examples/h2_server"
+(cd "$ROOT" && timeout -k 10 "$BUILD_LIMIT" cargo build --features http --example h2_server --quiet) ||
+    die "cargo build --features http --example h2_server failed"
 
 free_port() {
     "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -117,6 +123,18 @@ start_server axum axum_upgrade
 start_server chat chat
 start_server minimal minimal_echo_server
 
+# h2_server --tls on a port it picks (Chromium speaks HTTP/2 over TLS only).
+timeout -k 5 "$SERVER_LIMIT" "$H2_SERVER" 127.0.0.1:0 --tls </dev/null 2>"$WORK/server-h2.log" &
+PIDS+=("$!")
+H2_URL=""
+for ((i = 0; i < 100; i++)); do # 10 s at most
+    H2_URL="$(sed -n 's|^h2_server listening on \(https://127\.0\.0\.1:[0-9]*\)$|\1|p' "$WORK/server-h2.log")"
+    [ -n "$H2_URL" ] && break
+    sleep 0.1
+done
+[ -n "$H2_URL" ] || die "h2_server --tls did not start: $(cat "$WORK/server-h2.log")"
+echo "== interop: h2_server --tls on $H2_URL" >&2
+
 RESULTS="$WORK/results"
 : >"$RESULTS"
 
@@ -159,6 +177,7 @@ client_drivers() {
 }
 client_drivers ""
 INTEROP_TARGET=tokio_echo_server client_drivers tokio-
+run_driver chromium-h2 node "$NODE_DIR/h2_browser_checks.mjs" "$H2_URL"
 for client in echo_client tokio_client; do
     run_driver "$client/python-server" "$PY" "$HERE/py/server_checks.py" "$BIN/$client"
     run_driver "$client/node-server" node "$NODE_DIR/server_checks.mjs" "$BIN/$client"
@@ -209,6 +228,15 @@ for name in deflate nodeflate protocol tokio-deflate tokio-nodeflate tokio-proto
             tee -a "$RESULTS"
     fi
 done
+
+# h2_server logs "/echo: EXTENSION" per WebSocket: at least one (the browser's went over
+# an extended CONNECT), and nothing else.
+h2_errors="$(grep -v -e '^h2_server listening on ' -e '^/echo: permessage-deflate' "$WORK/server-h2.log")"
+if [ -z "$h2_errors" ] && grep -q '^/echo: permessage-deflate' "$WORK/server-h2.log"; then
+    echo "ok   h2_server log shows the extended CONNECT and no error" | tee -a "$RESULTS"
+else
+    echo "FAIL h2_server log: $(head -n 5 "$WORK/server-h2.log" | tr '\n' '|')" | tee -a "$RESULTS"
+fi
 
 passed="$(grep -c '^ok ' "$RESULTS")"
 failed="$(grep -c '^FAIL ' "$RESULTS")"

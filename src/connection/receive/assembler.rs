@@ -34,6 +34,7 @@ use crate::deflate::{INFLATE_STEP, Inflated, Inflater};
 use crate::error::ProtocolError;
 use crate::frame::{FrameHeader, OpCode, RSV1, apply_mask};
 use crate::utf8::{self, Completion, SplitChar};
+use alloc::string::String;
 
 use super::decoder::FrameDecoder;
 use super::{Ready, Source, Step};

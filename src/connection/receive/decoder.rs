@@ -6,7 +6,7 @@
 //! layer above has used them. Each payload byte is unmasked once, when it first arrives, so
 //! the layer above can look at what has arrived while the rest is still on its way.
 
-use std::ops::Range;
+use core::ops::Range;
 
 use crate::buffer::InputBuffer;
 use crate::frame::{FrameError, FrameHeader, OpCode, apply_mask};

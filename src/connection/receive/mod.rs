@@ -16,7 +16,7 @@
 mod assembler;
 mod decoder;
 
-use std::ops::Range;
+use core::ops::Range;
 
 use crate::close::{CloseCode, parse_close_payload};
 use crate::connection::Role;

@@ -9,12 +9,14 @@
 //!   `Arc`s, `send_shared_text` / `send_shared_binary` per message, vectored writes of the
 //!   pending chunks (the header from the connection, the payload from the `Arc`);
 //! - deflate round trip: a client and a server `Connection` with `with_deflate`;
-//! - idle: a server connection after one message each way, `shrink_buffers` as the
-//!   release call.
+//! - idle: a server connection after one message each way; "after release" is after one
+//!   second on the connection's clock (`handle_timeout`), when it gives its buffers back by
+//!   itself.
 
 use std::io::IoSlice;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::time::Duration;
 
 use wswire::{
     Accept, Config, Connection, DeflateConfig, DeflateParams, Event, OsRandom, ServerConfig,
@@ -269,8 +271,11 @@ pub fn compressed_client_message(text: &str, no_takeover: bool) -> Vec<u8> {
 struct WsIdle(Connection);
 
 impl Idle for WsIdle {
+    /// Nothing to call: the runtime gives the connection the time, as it does for the
+    /// timers, and after `Config::release_buffers_after` (1 s) without traffic the
+    /// connection gives its buffers back by itself.
     fn release(&mut self) -> bool {
-        self.0.shrink_buffers();
+        self.0.handle_timeout(Duration::from_secs(2));
         true
     }
 }
@@ -304,6 +309,8 @@ pub fn idle(config: &str, setup: &IdleSetup) -> Result<Box<dyn Idle>, String> {
         }
         other => return Err(format!("no idle configuration {other}")),
     };
+    // The runtime's clock starts with the connection.
+    conn.handle_timeout(Duration::ZERO);
     let mut got = crate::data::Collect::default();
     receive(&mut conn, &mut input, 1, &mut got)?;
     setup.check_received(&got.messages)?;
