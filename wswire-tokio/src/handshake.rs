@@ -1,23 +1,24 @@
 //! The opening handshake over an async transport: bytes in and out of the core's
-//! `ServerHandshake` and `ClientHandshake`, bounded in time.
+//! `ServerHandshake` and `ClientHandshake`, their timers on tokio's clock.
 
-use std::future::Future;
+use std::io;
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio::time::Instant;
 use wswire::{
     Accept, ClientConfig, ClientHandshake, Config, Connection, DeflateConfig, Headers, Request,
-    ServerConfig, ServerHandshake,
+    RequestError, ResponseError, ServerConfig, ServerHandshake,
 };
 
 use crate::tls::MaybeTlsStream;
 use crate::{Error, WebSocketStream};
 
-/// How long an opening handshake may take, TCP connection and TLS included: 10 s.
-///
-/// The layer bounds it with `tokio::time::timeout` until the core has a handshake timer
-/// of its own.
+/// How long an opening handshake may take when its configuration sets no limit
+/// (`ServerConfig::handshake_timeout`, `ClientConfig::handshake_timeout`): 10 s. The
+/// core's handshake timer enforces it on tokio's clock (a server answers `408`); a
+/// [`Connector`] also gives opening the transport (TCP, TLS) this long.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How much of the handshake is read at once.
@@ -92,8 +93,9 @@ where
 /// Accepts a WebSocket upgrade with `config` (limits, timers, subprotocols, origins,
 /// permessage-deflate), asking `decide` about the valid request: `Ok(Accept)` answers
 /// `101` (with the subprotocol and extra header fields it names), `Err(Refusal)` answers
-/// the refusal, closes the transport and returns [`Error::Refused`]. Bounded by
-/// [`HANDSHAKE_TIMEOUT`].
+/// the refusal, closes the transport and returns [`Error::Refused`]. A request that does
+/// not arrive whole within `config`'s handshake timeout ([`HANDSHAKE_TIMEOUT`] if it sets
+/// none) is answered `408` and returned as [`Error::HandshakeTimeout`].
 ///
 /// ```no_run
 /// use wswire::{Accept, ServerConfig};
@@ -116,11 +118,7 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
     F: FnOnce(&Request) -> Result<Accept, Refusal>,
 {
-    let conn = bounded(
-        HANDSHAKE_TIMEOUT,
-        server_handshake(&mut stream, config, decide),
-    )
-    .await?;
+    let conn = server_handshake(&mut stream, config, decide).await?;
     Ok(WebSocketStream::from_connection(stream, conn))
 }
 
@@ -133,19 +131,34 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
     F: FnOnce(&Request) -> Result<Accept, Refusal>,
 {
-    let mut handshake = ServerHandshake::new(config);
+    // The core's timer, with the layer's limit if the configuration sets none.
+    let mut handshake = ServerHandshake::new(config.clone());
+    if handshake.poll_timeout().is_none() {
+        handshake = ServerHandshake::new(config.handshake_timeout(HANDSHAKE_TIMEOUT));
+    }
+    let epoch = Instant::now();
     let mut buf = vec![0u8; READ_SIZE];
     let request = loop {
-        let n = stream.read(&mut buf).await?;
-        if n == 0 {
-            return Err(Error::HandshakeEof);
-        }
-        match handshake.receive(&buf[..n]) {
+        let received = match handshake.handle_timeout(epoch.elapsed()) {
+            Err(late) => Err(late),
+            Ok(()) => {
+                let deadline = handshake.poll_timeout().map(|at| epoch + at);
+                match read_until(stream, &mut buf, deadline).await? {
+                    Some(0) => return Err(Error::HandshakeEof),
+                    Some(n) => handshake.receive(&buf[..n]),
+                    None => continue, // the deadline passed: handle_timeout says so
+                }
+            }
+        };
+        match received {
             Ok(Some(request)) => break request,
             Ok(None) => {}
             Err(invalid) => {
                 answer(stream, &invalid.response()).await;
-                return Err(Error::Request(invalid));
+                return Err(match invalid {
+                    RequestError::Timeout => Error::HandshakeTimeout,
+                    invalid => Error::Request(invalid),
+                });
             }
         }
     };
@@ -183,8 +196,8 @@ async fn answer<S: AsyncWrite + Unpin>(stream: &mut S, response: &[u8]) {
 
 /// Connects to a `ws://` or `wss://` URL (TLS with the `rustls` feature) with
 /// [`default_config`] and permessage-deflate offered: resolves the host, opens TCP, runs
-/// TLS and the opening handshake, all within [`HANDSHAKE_TIMEOUT`]. Returns the stream and
-/// the `101` response's header fields.
+/// TLS, then the opening handshake, each within [`HANDSHAKE_TIMEOUT`]. Returns the stream
+/// and the `101` response's header fields.
 ///
 /// ```no_run
 /// # async fn f() -> Result<(), wswire_tokio::Error> {
@@ -202,8 +215,9 @@ pub async fn connect(
 }
 
 /// Runs the client's opening handshake over a transport the caller opened (a Unix socket,
-/// a proxy tunnel, a TLS stream of its own), within [`HANDSHAKE_TIMEOUT`]: the URL in
-/// `config` names the `Host` and the resource, not where to connect.
+/// a proxy tunnel, a TLS stream of its own), within `config`'s handshake timeout
+/// ([`HANDSHAKE_TIMEOUT`] if it sets none): the URL in `config` names the `Host` and the
+/// resource, not where to connect.
 pub async fn client<S>(
     mut stream: S,
     config: ClientConfig,
@@ -211,44 +225,65 @@ pub async fn client<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let (conn, headers) = bounded(HANDSHAKE_TIMEOUT, client_handshake(&mut stream, config)).await?;
+    let (conn, headers) = client_handshake(&mut stream, config, HANDSHAKE_TIMEOUT).await?;
     Ok((WebSocketStream::from_connection(stream, conn), headers))
 }
 
 async fn client_handshake<S>(
     stream: &mut S,
     config: ClientConfig,
+    limit: Duration,
 ) -> Result<(Connection, Headers), Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let mut handshake = ClientHandshake::new(config)?;
+    // The core's timer, with `limit` if the configuration sets none.
+    let mut handshake = ClientHandshake::new(config.clone())?;
+    if handshake.poll_timeout().is_none() {
+        handshake = ClientHandshake::new(config.handshake_timeout(limit))?;
+    }
+    let epoch = Instant::now();
     stream.write_all(handshake.request()).await?;
     stream.flush().await?;
     let mut buf = vec![0u8; READ_SIZE];
     loop {
-        let n = stream.read(&mut buf).await?;
-        let result = if n == 0 {
-            handshake.receive_eof()
-        } else {
-            handshake.receive(&buf[..n])
+        let result = match handshake.handle_timeout(epoch.elapsed()) {
+            Err(late) => Err(late),
+            Ok(()) => {
+                let deadline = handshake.poll_timeout().map(|at| epoch + at);
+                match read_until(stream, &mut buf, deadline).await? {
+                    Some(0) => match handshake.receive_eof() {
+                        Ok(None) => return Err(Error::HandshakeEof),
+                        other => other,
+                    },
+                    Some(n) => handshake.receive(&buf[..n]),
+                    None => continue, // the deadline passed: handle_timeout says so
+                }
+            }
         };
         match result {
             Ok(Some(accepted)) => return Ok((accepted.connection, accepted.headers)),
-            Ok(None) if n == 0 => return Err(Error::HandshakeEof),
             Ok(None) => {}
+            Err(ResponseError::Timeout) => return Err(Error::HandshakeTimeout),
             Err(e) => return Err(Error::Response(e)),
         }
     }
 }
 
-async fn bounded<T>(
-    limit: Duration,
-    work: impl Future<Output = Result<T, Error>>,
-) -> Result<T, Error> {
-    tokio::time::timeout(limit, work)
-        .await
-        .unwrap_or(Err(Error::HandshakeTimeout))
+/// Reads once, or until `deadline` passes (`Ok(None)`).
+async fn read_until<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    buf: &mut [u8],
+    deadline: Option<Instant>,
+) -> io::Result<Option<usize>> {
+    let read = stream.read(buf);
+    match deadline {
+        Some(at) => match tokio::time::timeout_at(at, read).await {
+            Ok(n) => n.map(Some),
+            Err(_) => Ok(None),
+        },
+        None => read.await.map(Some),
+    }
 }
 
 /// How [`connect`] reaches a server: the handshake's time limit and, with the `rustls`
@@ -298,8 +333,8 @@ impl Connector {
         }
     }
 
-    /// The time from the start of the TCP connection to the end of the opening
-    /// handshake.
+    /// How long opening the transport (DNS, TCP, TLS) may take, and then the opening
+    /// handshake if the `ClientConfig` sets no `handshake_timeout` of its own.
     pub fn handshake_timeout(mut self, limit: Duration) -> Self {
         self.handshake_timeout = limit;
         self
@@ -320,19 +355,21 @@ impl Connector {
         &self,
         config: ClientConfig,
     ) -> Result<(WebSocketStream<MaybeTlsStream<TcpStream>>, Headers), Error> {
-        bounded(self.handshake_timeout, async {
-            let url = config.url();
+        let url = config.url();
+        let transport = async {
             let tcp = TcpStream::connect((url.host(), url.port())).await?;
             tcp.set_nodelay(true)?;
-            let mut stream = if url.is_secure() {
-                self.tls(url.host(), tcp).await?
+            if url.is_secure() {
+                self.tls(url.host(), tcp).await
             } else {
-                MaybeTlsStream::Plain(tcp)
-            };
-            let (conn, headers) = client_handshake(&mut stream, config).await?;
-            Ok((WebSocketStream::from_connection(stream, conn), headers))
-        })
-        .await
+                Ok(MaybeTlsStream::Plain(tcp))
+            }
+        };
+        let mut stream = tokio::time::timeout(self.handshake_timeout, transport)
+            .await
+            .unwrap_or(Err(Error::HandshakeTimeout))?;
+        let (conn, headers) = client_handshake(&mut stream, config, self.handshake_timeout).await?;
+        Ok((WebSocketStream::from_connection(stream, conn), headers))
     }
 
     #[cfg(feature = "rustls")]

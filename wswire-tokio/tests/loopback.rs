@@ -163,13 +163,41 @@ async fn an_invalid_request_is_answered_and_returned() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_silent_client_times_out_the_handshake() {
+async fn a_slow_client_times_out_the_handshake() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let _silent = TcpStream::connect(addr).await.unwrap();
+    let mut slow = TcpStream::connect(addr).await.unwrap();
     let (tcp, _) = listener.accept().await.unwrap();
     let started = tokio::time::Instant::now();
+    // The core's handshake timer, on tokio's (paused) clock: the layer's 10 s when the
+    // configuration sets none.
+    slow.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
     let result = wswire_tokio::accept(tcp).await;
+    assert!(matches!(result, Err(Error::HandshakeTimeout)), "{result:?}");
+    assert_eq!(started.elapsed(), wswire_tokio::HANDSHAKE_TIMEOUT);
+    let mut response = Vec::new();
+    slow.read_to_end(&mut response).await.unwrap();
+    assert!(response.starts_with(b"HTTP/1.1 408 "), "{response:?}");
+
+    // A configuration's own limit wins.
+    let mut slow = TcpStream::connect(addr).await.unwrap();
+    let (tcp, _) = listener.accept().await.unwrap();
+    slow.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
+    let config = ServerConfig::new().handshake_timeout(Duration::from_secs(3));
+    let started = tokio::time::Instant::now();
+    let result = wswire_tokio::accept_with(tcp, config, |_| Ok(Accept::new())).await;
+    assert!(matches!(result, Err(Error::HandshakeTimeout)), "{result:?}");
+    assert_eq!(started.elapsed(), Duration::from_secs(3));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_silent_server_times_out_the_client() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}/", listener.local_addr().unwrap());
+    let started = tokio::time::Instant::now();
+    let connecting = tokio::spawn(async move { wswire_tokio::connect(&url).await.map(|_| ()) });
+    let (_silent, _) = listener.accept().await.unwrap();
+    let result = connecting.await.unwrap();
     assert!(matches!(result, Err(Error::HandshakeTimeout)), "{result:?}");
     assert_eq!(started.elapsed(), wswire_tokio::HANDSHAKE_TIMEOUT);
 }
