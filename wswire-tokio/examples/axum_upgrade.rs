@@ -6,17 +6,17 @@
 //!
 //! ADDR defaults to 127.0.0.1:9003. Where an axum application takes a `WebSocketUpgrade`
 //! and calls `on_upgrade`, it takes the request and calls `answer` (`support/upgrade.rs`):
-//! the core validates the request and writes the `101`, and the connection runs over
-//! `hyper::upgrade::on(request)` (axum serves with hyper, which keeps the upgrade in the
-//! request's extensions):
+//! the core checks the request with its `http` feature and returns the `101`, and the
+//! connection runs over `hyper::upgrade::on(&mut request)` (axum serves with hyper, which
+//! keeps the upgrade in the request's extensions):
 //!
 //! ```text
 //! axum                                          wswire
 //! ws: WebSocketUpgrade (extractor)              request: axum::extract::Request
-//! ws.on_upgrade(|socket| handle(socket))        answer(request, config, |ws| handle(ws))
-//!                                               (the core validates; then, in a task,
-//!                                               hyper::upgrade::on(request) and
-//!                                               WebSocketStream::from_connection)
+//! ws.on_upgrade(|socket| handle(socket))        answer(request, &config, |ws| handle(ws))
+//!                                               (config.check_http_request, then, in a
+//!                                               task, hyper::upgrade::on(&mut request)
+//!                                               and WebSocketStream::from_connection)
 //! socket.recv().await / socket.send(m).await    ws.recv().await / ws.send(m).await
 //! Message::Text(Utf8Bytes)                      Message::Text(Utf8Bytes)
 //! ```
@@ -36,7 +36,7 @@ async fn upgrade(request: Request) -> Response {
     let config = ServerConfig::new()
         .connection(wswire_tokio::default_config())
         .deflate(DeflateConfig::new());
-    support::upgrade::answer(request, config, |mut ws| async move {
+    support::upgrade::answer(request, &config, |mut ws| async move {
         while let Some(Ok(message)) = ws.recv().await {
             if message.is_data() && ws.send(message).await.is_err() {
                 break;

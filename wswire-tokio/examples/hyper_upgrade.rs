@@ -5,9 +5,10 @@
 //! cargo run -p wswire-tokio --release --example hyper_upgrade [ADDR]
 //! ```
 //!
-//! ADDR defaults to 127.0.0.1:9002; open `http://ADDR/` in a browser. The request is
-//! validated by the core (`support/upgrade.rs`), hyper sends the `101` the core wrote, and
-//! the connection runs over `hyper::upgrade::on(request)`.
+//! ADDR defaults to 127.0.0.1:9002; open `http://ADDR/` in a browser. The core checks the
+//! request with its `http` feature (`ServerConfig::check_http_request`, in
+//! `support/upgrade.rs`), hyper sends the `101` it returns, and the connection runs over
+//! `hyper::upgrade::on(request)`.
 
 mod support;
 
@@ -44,7 +45,7 @@ async fn handle(request: Request<Incoming>) -> Response<Bytes> {
             let config = ServerConfig::new()
                 .connection(wswire_tokio::default_config())
                 .deflate(DeflateConfig::new());
-            upgrade::answer(request, config, echo)
+            upgrade::answer(request, &config, echo)
         }
         _ => upgrade::not_found(),
     }

@@ -54,7 +54,7 @@ async fn handle(request: Request<Incoming>, hub: Hub) -> Response<Bytes> {
                     .keepalive(Duration::from_secs(30))
                     .pong_timeout(Duration::from_secs(30)),
             );
-            upgrade::answer(request, config, |ws| member(ws, hub))
+            upgrade::answer(request, &config, |ws| member(ws, hub))
         }
         _ => upgrade::not_found(),
     }

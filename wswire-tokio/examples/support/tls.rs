@@ -27,8 +27,8 @@ pub struct Generated {
 /// Makes a CA and a loopback server certificate signed by it.
 pub fn generate() -> Result<Generated, rcgen::Error> {
     use rcgen::{
-        BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose,
-        IsCa, KeyPair, KeyUsagePurpose,
+        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+        KeyUsagePurpose,
     };
     let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -36,7 +36,8 @@ pub fn generate() -> Result<Generated, rcgen::Error> {
         .distinguished_name
         .push(DnType::CommonName, "wswire loopback test CA");
     ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate()?)?;
+    let ca_key = KeyPair::generate()?;
+    let ca = ca_params.self_signed(&ca_key)?;
 
     let names = ["localhost", "127.0.0.1", "::1"].map(String::from).to_vec();
     let mut params = CertificateParams::new(names)?;
@@ -45,7 +46,7 @@ pub fn generate() -> Result<Generated, rcgen::Error> {
         .push(DnType::CommonName, "localhost");
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     let key = KeyPair::generate()?;
-    let cert = params.signed_by(&key, &ca)?;
+    let cert = params.signed_by(&key, &ca, &ca_key)?;
     Ok(Generated {
         ca: ca.der().clone(),
         ca_pem: ca.pem(),
