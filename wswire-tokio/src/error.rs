@@ -24,8 +24,9 @@ pub enum Error {
     /// The client's upgrade request was invalid; it was answered with
     /// [`RequestError::status`] and the transport closed.
     Request(RequestError),
-    /// The application refused the upgrade request with this status.
-    Refused(u16),
+    /// The application rejected the upgrade request ([`Reject`](crate::Reject)) with this
+    /// status.
+    Rejected(u16),
     /// The server refused the upgrade or answered it wrongly
     /// ([`ResponseError::Rejected`] carries a refusal's status, headers and body).
     Response(ResponseError),
@@ -63,7 +64,7 @@ impl fmt::Display for Error {
             Self::Usage(e) => write!(f, "cannot do that now: {e}"),
             Self::Closed => f.write_str("the WebSocket connection has ended"),
             Self::Request(e) => write!(f, "invalid upgrade request ({}): {e}", e.status()),
-            Self::Refused(status) => write!(f, "upgrade refused with status {status}"),
+            Self::Rejected(status) => write!(f, "upgrade rejected with status {status}"),
             Self::Response(e) => write!(f, "upgrade failed: {e}"),
             Self::Url(e) => write!(f, "bad WebSocket URL: {e}"),
             Self::TlsNotEnabled => {

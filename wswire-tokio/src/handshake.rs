@@ -36,17 +36,18 @@ pub fn default_config() -> Config {
 }
 
 /// How the application answers an upgrade request it does not want: a status from 200 to
-/// 599, header fields and a body (see
-/// [`ServerHandshake::reject`](wswire::ServerHandshake::reject)).
+/// 599, header fields and a body, which
+/// [`ServerHandshake::reject`](wswire::ServerHandshake::reject) writes. (The core's
+/// [`wswire::Refusal`] is its own answer to an invalid request.)
 #[derive(Debug, Clone)]
-pub struct Refusal {
+pub struct Reject {
     status: u16,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
 }
 
-impl Refusal {
-    /// A refusal with `status` (`403`, `404`, `401`, a redirect, ...), no body.
+impl Reject {
+    /// A rejection with `status` (`403`, `404`, `401`, a redirect, ...), no body.
     pub fn new(status: u16) -> Self {
         Self {
             status,
@@ -92,19 +93,19 @@ where
 
 /// Accepts a WebSocket upgrade with `config` (limits, timers, subprotocols, origins,
 /// permessage-deflate), asking `decide` about the valid request: `Ok(Accept)` answers
-/// `101` (with the subprotocol and extra header fields it names), `Err(Refusal)` answers
-/// the refusal, closes the transport and returns [`Error::Refused`]. A request that does
+/// `101` (with the subprotocol and extra header fields it names), `Err(Reject)` answers
+/// the refusal, closes the transport and returns [`Error::Rejected`]. A request that does
 /// not arrive whole within `config`'s handshake timeout ([`HANDSHAKE_TIMEOUT`] if it sets
 /// none) is answered `408` and returned as [`Error::HandshakeTimeout`].
 ///
 /// ```no_run
 /// use wswire::{Accept, ServerConfig};
-/// use wswire_tokio::Refusal;
+/// use wswire_tokio::Reject;
 /// # async fn f(tcp: tokio::net::TcpStream) -> Result<(), wswire_tokio::Error> {
 /// let config = ServerConfig::new().connection(wswire_tokio::default_config());
 /// let ws = wswire_tokio::accept_with(tcp, config, |request| match request.path() {
 ///     "/chat" => Ok(Accept::new()),
-///     _ => Err(Refusal::new(404)),
+///     _ => Err(Reject::new(404)),
 /// })
 /// .await?;
 /// # Ok(()) }
@@ -116,7 +117,7 @@ pub async fn accept_with<S, F>(
 ) -> Result<WebSocketStream<S>, Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
-    F: FnOnce(&Request) -> Result<Accept, Refusal>,
+    F: FnOnce(&Request) -> Result<Accept, Reject>,
 {
     let conn = server_handshake(&mut stream, config, decide).await?;
     Ok(WebSocketStream::from_connection(stream, conn))
@@ -129,7 +130,7 @@ async fn server_handshake<S, F>(
 ) -> Result<Connection, Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
-    F: FnOnce(&Request) -> Result<Accept, Refusal>,
+    F: FnOnce(&Request) -> Result<Accept, Reject>,
 {
     // The core's timer, with the layer's limit if the configuration sets none.
     let mut handshake = ServerHandshake::new(config.clone());
@@ -172,7 +173,7 @@ where
                 .collect();
             let response = handshake.reject(refusal.status, &headers, &refusal.body)?;
             answer(stream, &response).await;
-            return Err(Error::Refused(refusal.status));
+            return Err(Error::Rejected(refusal.status));
         }
     };
     // The 101, so that a transport that fails shows here rather than at the first message.

@@ -100,7 +100,7 @@ mod tls;
 
 pub use error::Error;
 pub use handshake::{
-    Connector, HANDSHAKE_TIMEOUT, Refusal, accept, accept_with, client, connect, default_config,
+    Connector, HANDSHAKE_TIMEOUT, Reject, accept, accept_with, client, connect, default_config,
 };
 pub use message::{CloseFrame, Message, Utf8Bytes};
 pub use stream::{LINGER, WebSocketReader, WebSocketStream, WebSocketWriter};

@@ -12,7 +12,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::timeout;
 use wswire::{Accept, ClientConfig, CloseCode, DeflateConfig, ResponseError, ServerConfig};
-use wswire_tokio::{Connector, Error, Message, Refusal};
+use wswire_tokio::{Connector, Error, Message, Reject};
 
 /// An echo server on a free port; returns its URL.
 async fn echo_server(config: ServerConfig) -> String {
@@ -23,7 +23,7 @@ async fn echo_server(config: ServerConfig) -> String {
             let config = config.clone();
             tokio::spawn(async move {
                 let decide = |request: &wswire::Request| match request.path() {
-                    "/nope" => Err(Refusal::new(404).body("no such place")),
+                    "/nope" => Err(Reject::new(404).body("no such place")),
                     _ => Ok(Accept::new()),
                 };
                 let Ok(mut ws) = wswire_tokio::accept_with(tcp, config, decide).await else {
