@@ -10,11 +10,9 @@
 //! (`ClientRequest::to_http`) and whose response it checks
 //! (`ClientRequest::check_http_response`), text and binary messages of several sizes with
 //! permessage-deflate, a `GET /plain` on another stream while a large message is in flight,
-//! the closing handshake, and a last `GET /plain` on the same connection. Prints one line
-//! per check and `h2_client: N passed, M failed`; exits non-zero if any failed.
-
-#[path = "support/stream.rs"]
-mod stream;
+//! the closing handshake, and a last `GET /plain` on the same connection. The tokio layer
+//! (`wswire-tokio`) runs the WebSocket over the stream, as it runs one over TCP. Prints one
+//! line per check and `h2_client: N passed, M failed`; exits non-zero if any failed.
 
 use std::error::Error;
 use std::process::ExitCode;
@@ -25,10 +23,8 @@ use http_body_util::{BodyExt, Empty};
 use hyper::client::conn::http2::SendRequest;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpStream;
-use wswire::{
-    ClientConfig, ClientRequest, CloseCode, Connection, ConnectionState, DeflateConfig,
-    HttpVersion, OwnedEvent, WsUrl,
-};
+use wswire::{ClientConfig, ClientRequest, CloseCode, DeflateConfig, HttpVersion, WsUrl};
+use wswire_tokio::{Message, WebSocketStream};
 
 /// Message sizes, each sent as text and as binary: the frame length encodings' edges and
 /// a large message.
@@ -109,8 +105,7 @@ async fn run(url: &str, report: &mut Report) -> Result<()> {
         .insert(hyper::ext::Protocol::from_static("websocket"));
     let mut response = sender.send_request(request).await?;
     let status = response.status();
-    let accepted = ws.check_http_response(&response)?;
-    let mut conn = accepted.connection;
+    let conn = ws.check_http_response(&response)?.connection;
     report.check("extended CONNECT", status.is_success(), status);
     let deflate = conn.deflate().map(|p| p.to_extension().to_string());
     report.check(
@@ -118,24 +113,25 @@ async fn run(url: &str, report: &mut Report) -> Result<()> {
         deflate.is_some(),
         deflate.unwrap_or_default(),
     );
-    let mut io = TokioIo::new(hyper::upgrade::on(&mut response).await?);
+    let io = TokioIo::new(hyper::upgrade::on(&mut response).await?);
+    let mut ws = WebSocketStream::from_connection(io, conn);
 
     for (i, &size) in SIZES.iter().enumerate() {
         let text = sample_text(size, i as u32);
-        let echoed = roundtrip(&mut io, &mut conn, Message::Text(&text)).await?;
+        let echoed = roundtrip(&mut ws, Message::text(text.clone())).await?;
         report.check(
             &format!("text {size}"),
-            echoed == OwnedEvent::Text(text.clone()),
+            echoed == Message::text(text.clone()),
             "echoed",
         );
-        let binary = text.into_bytes();
+        let binary = Message::binary(text.into_bytes());
         if size == 1 << 20 {
             // Another stream of the same connection serves a request while this stream
             // carries a megabyte each way.
             let mut other = sender.clone();
             let (plain, echoed) = tokio::join!(
                 get_plain(&mut other, &url),
-                roundtrip(&mut io, &mut conn, Message::Binary(&binary)),
+                roundtrip(&mut ws, binary.clone()),
             );
             let plain = plain?;
             report.check(
@@ -143,48 +139,32 @@ async fn run(url: &str, report: &mut Report) -> Result<()> {
                 !plain.is_empty(),
                 plain.trim(),
             );
-            report.check(
-                &format!("binary {size}"),
-                echoed? == OwnedEvent::Binary(binary),
-                "echoed",
-            );
+            report.check(&format!("binary {size}"), echoed? == binary, "echoed");
         } else {
-            let echoed = roundtrip(&mut io, &mut conn, Message::Binary(&binary)).await?;
-            report.check(
-                &format!("binary {size}"),
-                echoed == OwnedEvent::Binary(binary),
-                "echoed",
-            );
+            let echoed = roundtrip(&mut ws, binary.clone()).await?;
+            report.check(&format!("binary {size}"), echoed == binary, "echoed");
         }
     }
 
-    // The closing handshake, then the server ends the stream.
-    conn.close(CloseCode::NORMAL, "done")?;
-    stream::flush(&mut io, &mut conn).await?;
+    // The closing handshake, then the server ends the stream: the layer's stream ends with
+    // it, before the layer would stop waiting on its own (LINGER).
+    ws.send(Message::close(CloseCode::NORMAL, "done")).await?;
+    let started = tokio::time::Instant::now();
     let mut reply = None;
-    while conn.state() != ConnectionState::Closed {
-        if let Some(event) = conn.poll_event()? {
-            reply = Some(event.into_owned());
-        } else if stream::fill(&mut io, &mut conn).await? == 0 {
-            break;
-        }
+    while let Some(message) = ws.recv().await {
+        reply = Some(message?);
     }
     report.check(
         "closing handshake",
-        reply
-            == Some(OwnedEvent::Close {
-                code: CloseCode::NORMAL,
-                // The server's reply echoes the code (RFC 6455 §5.5.1).
-                reason: String::new(),
-            }),
+        // The server's reply echoes the code (RFC 6455 §5.5.1).
+        reply == Some(Message::close(CloseCode::NORMAL, "")),
         format!("{reply:?}"),
     );
-    let mut rest = Vec::new();
-    let ended = tokio::io::AsyncReadExt::read_to_end(&mut io, &mut rest).await;
+    let waited = started.elapsed();
     report.check(
         "server ended the stream",
-        ended.is_ok() && rest.is_empty(),
-        format!("{ended:?}"),
+        waited < wswire_tokio::LINGER,
+        format!("after {waited:?}"),
     );
 
     let body = get_plain(&mut sender, &url).await?;
@@ -196,27 +176,18 @@ async fn run(url: &str, report: &mut Report) -> Result<()> {
     Ok(())
 }
 
-enum Message<'a> {
-    Text(&'a str),
-    Binary(&'a [u8]),
-}
-
-/// Sends one message and waits for the next event.
-async fn roundtrip<S>(io: &mut S, conn: &mut Connection, message: Message<'_>) -> Result<OwnedEvent>
+/// Sends one message and waits for the next data message.
+async fn roundtrip<S>(ws: &mut WebSocketStream<S>, message: Message) -> Result<Message>
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
-    match message {
-        Message::Text(text) => conn.send_text(text)?,
-        Message::Binary(data) => conn.send_binary(data)?,
-    }
-    stream::flush(io, conn).await?;
+    ws.send(message).await?;
     loop {
-        if let Some(event) = conn.poll_event()? {
-            return Ok(event.into_owned());
-        }
-        if stream::fill(io, conn).await? == 0 {
-            return Err("the server ended the stream".into());
+        match ws.recv().await {
+            Some(Ok(message)) if message.is_data() => return Ok(message),
+            Some(Ok(_)) => {}
+            Some(Err(e)) => return Err(e.into()),
+            None => return Err("the server ended the stream".into()),
         }
     }
 }

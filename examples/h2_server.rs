@@ -16,12 +16,9 @@
 //! - anything else gets `404`.
 //!
 //! hyper parses the request and writes the response; wswire only checks the one and builds
-//! the other (`ServerConfig::check_http_request`, `Request::accept`), then runs the
-//! WebSocket over the stream hyper hands over (`hyper::upgrade::on`).
-
-#[path = "support/stream.rs"]
-mod stream;
-mod support;
+//! the other (`ServerConfig::check_http_request`, `Request::accept`), then the tokio layer
+//! (`wswire-tokio`) runs the WebSocket over the stream hyper hands over
+//! (`hyper::upgrade::on`), as it runs one over a TCP connection.
 
 use std::convert::Infallible;
 use std::process::ExitCode;
@@ -33,12 +30,12 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls;
 use tokio_rustls::rustls::pki_types::PrivateKeyDer;
-use wswire::{Accept, Connection, DeflateConfig, ServerConfig, TransportAction};
+use wswire::{Accept, Connection, DeflateConfig, ServerConfig};
+use wswire_tokio::WebSocketStream;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -200,20 +197,18 @@ async fn route(
     }
 }
 
-/// Echoes every message until the closing handshake, then ends the stream (RFC 8441 §5:
-/// END_STREAM stands for the TCP close of RFC 6455).
-async fn echo<S>(mut io: S, mut conn: Connection) -> std::io::Result<()>
+/// Echoes every message until the closing handshake; the layer then ends the stream
+/// (RFC 8441 §5: END_STREAM stands for the TCP close of RFC 6455).
+async fn echo<S>(io: S, conn: Connection) -> Result<(), wswire_tokio::Error>
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
-    loop {
-        stream::flush(&mut io, &mut conn).await?;
-        if conn.transport() != TransportAction::KeepOpen {
-            return io.shutdown().await;
+    let mut ws = WebSocketStream::from_connection(io, conn);
+    while let Some(message) = ws.recv().await {
+        let message = message?;
+        if message.is_data() {
+            ws.send(message).await?;
         }
-        // A stream ended without a closing handshake fails the connection (1006), which
-        // `transport()` then reports.
-        stream::fill(&mut io, &mut conn).await?;
-        support::echo(&mut conn, |_| {}).map_err(std::io::Error::other)?;
     }
+    Ok(())
 }
