@@ -75,16 +75,20 @@ FRAMES = [
 ]
 
 # Setup bytes: byte 0 limits and deflate (0x40: on), byte 1 deflate parameters, byte 2 how
-# the input is cut, byte 3 local actions.
+# the input is cut, byte 3 local actions (bit 7: leave output queued, bit 6: timers and the
+# clock, bit 5: an output limit).
 SETUPS = [
     ("whole", [0x00, 0x00, 0x00, 0x00]),
     ("chunks-bytewise", [0x01, 0x00, 0x01, 0x00]),
     ("split-acting", [0x00, 0x00, 0x07, 0x2B]),
+    ("timers-acting", [0x00, 0x00, 0x07, 0x4B]),
+    ("timers-limit-queued", [0x01, 0x00, 0x03, 0xED]),
 ]
 DEFLATE_SETUPS = [
     ("deflate-whole", [0x40, 0x00, 0x00, 0x00]),
     ("deflate-chunks-split", [0x41, 0x00, 0x05, 0x00]),
     ("deflate-nct-acting", [0x40, 0x03, 0x09, 0x11]),
+    ("deflate-timers-limit", [0x40, 0x00, 0x05, 0x6B]),
 ]
 
 for name, frames, deflate in FRAMES:

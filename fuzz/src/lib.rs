@@ -13,6 +13,8 @@
 //! The targets panic (an assertion) on any broken invariant, which libFuzzer reports as a
 //! crash; docs/fuzzing.md lists the invariants.
 
+use std::time::Duration;
+
 use wswire::frame::{FrameHeader, OpCode, RSV1, RSV2, RSV3};
 use wswire::{
     CloseCode, Config, Connection, ConnectionState, DeflateConfig, DeflateParams, Delivery,
@@ -181,6 +183,46 @@ impl Limits {
     }
 }
 
+/// The runtime settings a connection may run with: timers on the fuzzer's clock and a limit
+/// on pending output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Runtime {
+    pub timers: bool,
+    pub output_limit: Option<usize>,
+}
+
+/// The timers a connection runs with when they are on.
+pub const KEEPALIVE: Duration = Duration::from_secs(20);
+pub const PONG_TIMEOUT: Duration = Duration::from_secs(10);
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+/// The output limit when it is on: small, so that it is reached.
+pub const OUTPUT_LIMIT: usize = 4096;
+
+impl Runtime {
+    /// From the actions byte: bit 6 the timers, bit 5 the output limit.
+    pub fn from_byte(b: u8) -> Self {
+        Self {
+            timers: b & 0x40 != 0,
+            output_limit: (b & 0x20 != 0).then_some(OUTPUT_LIMIT),
+        }
+    }
+
+    pub fn apply(&self, mut config: Config) -> Config {
+        if self.timers {
+            config = config
+                .keepalive(KEEPALIVE)
+                .pong_timeout(PONG_TIMEOUT)
+                .idle_timeout(IDLE_TIMEOUT)
+                .close_timeout(CLOSE_TIMEOUT);
+        }
+        if let Some(limit) = self.output_limit {
+            config = config.max_pending_output(limit);
+        }
+        config
+    }
+}
+
 /// The `min_compress_size` [`deflate_config`] sets for a byte.
 pub fn deflate_min_compress(b: u8) -> usize {
     if b & 0x80 != 0 { 16 } else { 0 }
@@ -218,10 +260,12 @@ pub fn deflate_params(b: u8) -> DeflateParams {
 /// - byte 0: the limits ([`Limits::from_byte`]), bits 6–7 whether deflate is on;
 /// - byte 1: the negotiated parameters and local settings of deflate;
 /// - byte 2: how the rest is cut ([`pieces`]);
-/// - byte 3: what the driver does between pieces (0: nothing; drain all output).
+/// - byte 3: what the driver does between pieces (0: nothing; bit 7: leave output queued;
+///   bit 6: timers on, and actions that advance the clock; bit 5: an output limit).
 #[derive(Debug, Clone)]
 pub struct Setup {
     pub limits: Limits,
+    pub runtime: Runtime,
     pub deflate: Option<(DeflateConfig, DeflateParams)>,
     pub min_compress: usize,
     pub split_seed: u8,
@@ -241,6 +285,7 @@ impl Setup {
         Some((
             Self {
                 limits: Limits::from_byte(head[0]),
+                runtime: Runtime::from_byte(head[3]),
                 deflate,
                 min_compress: deflate_min_compress(local),
                 split_seed: head[2],
@@ -253,7 +298,7 @@ impl Setup {
     /// The connection, or `None` when the parameters would have this end compress with
     /// an 8-bit window (refused with a typed error, which is checked here).
     pub fn connection(&self, role: Role) -> Option<Connection> {
-        let config = self.limits.config();
+        let config = self.runtime.apply(self.limits.config());
         let conn = match role {
             Role::Server => Connection::server(config),
             Role::Client => Connection::client(config, FuzzKeys::masks(u64::from(self.ops_seed))),
@@ -481,6 +526,11 @@ enum Expect {
 /// - events respect the limits and each other: chunks of one message in order, nothing
 ///   after Close, Close codes that may be sent or 1005;
 /// - after an error, every later call fails alike and the output stays as it was;
+/// - the timers queue only what they should (an empty keep-alive Ping, a Close with 1011 or
+///   1001) and move the state as they should; the end of the input fails an unfinished
+///   closing handshake with 1006 and queues nothing; a send past the output limit is
+///   refused with nothing queued, `can_send` agrees with sending, and `wants_input` and
+///   `transport` say what the state and the output call for;
 /// - `buffer_capacity()` stays under [`Driver::memory_bound`].
 #[derive(Debug)]
 pub struct Driver {
@@ -510,6 +560,13 @@ pub struct Driver {
     /// The thorough checks after a failure or Close were made (they copy the output, so
     /// they run once; later calls get a cheap check).
     final_checked: bool,
+    runtime: Runtime,
+    /// The fuzzer's clock, given to the connection by the time actions.
+    now: Duration,
+    /// The end of the input was given (`receive_eof`).
+    eof: bool,
+    /// A client stopped waiting for the server to close the transport (close timeout).
+    gave_up_waiting: bool,
 }
 
 impl Driver {
@@ -518,6 +575,16 @@ impl Driver {
     /// `min_compress` is the local `DeflateConfig`'s `min_compress_size` (ignored when
     /// deflate is off).
     pub fn new(conn: Connection, limits: Limits, min_compress: usize) -> Self {
+        Self::with_runtime(conn, limits, min_compress, Runtime::default())
+    }
+
+    /// As [`new`](Self::new), for a connection configured with `runtime`.
+    pub fn with_runtime(
+        conn: Connection,
+        limits: Limits,
+        min_compress: usize,
+        runtime: Runtime,
+    ) -> Self {
         let role = conn.role();
         assert_eq!(conn.pending_output_len(), 0, "output before any frame");
         assert_eq!(conn.state(), ConnectionState::Open);
@@ -539,6 +606,10 @@ impl Driver {
             max_piece: 0,
             drain: true,
             final_checked: false,
+            runtime,
+            now: Duration::ZERO,
+            eof: false,
+            gave_up_waiting: false,
         }
     }
 
@@ -573,17 +644,41 @@ impl Driver {
         };
         assert_eq!(self.conn.state(), state);
         let transport = match (self.expect, self.role) {
+            _ if self.eof => TransportAction::CloseAfterFlush,
             (Expect::Open | Expect::CloseSent, _) => TransportAction::KeepOpen,
-            (Expect::Closed, Role::Client) => TransportAction::AwaitPeerClose,
+            (Expect::Closed, Role::Client) if !self.gave_up_waiting => {
+                TransportAction::AwaitPeerClose
+            }
             _ => TransportAction::CloseAfterFlush,
         };
         assert_eq!(self.conn.transport(), transport);
+        // Reading: while input is processed (or a client waits to see the server close),
+        // and the output is under its limit.
+        let reading = match self.expect {
+            Expect::Open | Expect::CloseSent => true,
+            Expect::Closed => self.role == Role::Client && !self.gave_up_waiting,
+            Expect::Failed => false,
+        };
+        let room = self
+            .runtime
+            .output_limit
+            .is_none_or(|limit| self.conn.pending_output_len() < limit);
+        assert_eq!(self.conn.wants_input(), reading && room && !self.eof);
     }
 
     /// Reads new output into the wire; returns the frames added and whether the last
     /// unwritten Pong was replaced.
     fn sync(&mut self) -> (Vec<Frame>, bool) {
-        let pending = self.conn.pending_output();
+        // Every chunk: frames the connection built and shared payloads, in order.
+        let chunks: Vec<&[u8]> = self.conn.pending_chunks().collect();
+        let joined;
+        let pending: &[u8] = if chunks.len() > 1 {
+            joined = chunks.concat();
+            &joined
+        } else {
+            chunks.first().copied().unwrap_or_default()
+        };
+        assert_eq!(pending.len(), self.conn.pending_output_len());
         let mut replaced = false;
         if let Some((start, bytes)) = &self.tail_pong {
             let end = start + bytes.len();
@@ -704,8 +799,12 @@ impl Driver {
                 }
                 Err(error) => {
                     // RFC 6455 §7.1.7: fail with a Close carrying the error's code, unless
-                    // a Close was sent already.
-                    if close_sent_before {
+                    // a Close was sent already or the code is one never sent (1006: the
+                    // end of the input before the closing handshake, §7.1.5).
+                    if error == ProtocolError::AbnormalClosure {
+                        assert!(self.eof, "abnormal closure without the end of the input");
+                    }
+                    if close_sent_before || !error.close_code().is_valid_on_wire() {
                         assert!(new.is_empty(), "{error:?} queued {new:?}");
                     } else {
                         assert_eq!(new.len(), 1, "{error:?} queued {new:?}");
@@ -851,6 +950,95 @@ impl Driver {
         }
     }
 
+    /// The refusal a frame carrying `len` bytes meets under the output limit: with output
+    /// pending, a frame that would take it past the limit (its header counted at 14 bytes).
+    fn room_refusal(&self, len: usize) -> Option<UsageError> {
+        let limit = self.runtime.output_limit?;
+        let pending = self.conn.pending_output_len();
+        (pending > 0 && pending + len + 14 > limit)
+            .then_some(UsageError::OutputFull { pending, limit })
+    }
+
+    /// Moves the fuzzer's clock on and gives the connection the time; checks what the
+    /// timers did: a keep-alive Ping, a Close for a pong timeout (1011) or an idle
+    /// connection (1001), the end of a closing handshake that took too long.
+    fn advance_time(&mut self, rng: &mut Rng) {
+        let step = [0, 1, 5, 9, 11, 21, 61][rng.below(7)];
+        self.now += Duration::from_secs(step);
+        let expect_before = self.expect;
+        self.conn.handle_timeout(self.now);
+        let (new, replaced) = self.sync();
+        assert!(!replaced, "a timer replaced a Pong");
+        for frame in &new {
+            match frame.opcode {
+                OpCode::Ping => {
+                    assert!(frame.payload.is_empty(), "keep-alive Ping with a payload");
+                    assert_eq!(
+                        self.expect,
+                        Expect::Open,
+                        "keep-alive Ping while {:?}",
+                        self.expect
+                    );
+                }
+                OpCode::Close => match close_code(&frame.payload) {
+                    Some(1011) => {
+                        assert_eq!(expect_before, Expect::Open);
+                        self.expect = Expect::Failed;
+                        self.error = Some(ProtocolError::PongTimeout);
+                    }
+                    Some(1001) => {
+                        assert_eq!(expect_before, Expect::Open);
+                        self.expect = Expect::CloseSent;
+                    }
+                    other => panic!("a timer queued a Close with {other:?}"),
+                },
+                other => panic!("a timer queued a {other:?} frame"),
+            }
+        }
+        // A closing handshake that took too long ends without a frame: ours went out
+        // already (or, for a client, the server's came and it does not close the
+        // transport).
+        match (self.expect, self.conn.state()) {
+            (Expect::CloseSent, ConnectionState::Failed) => {
+                assert!(new.iter().all(|f| f.opcode != OpCode::Close));
+                self.expect = Expect::Failed;
+                self.error = Some(ProtocolError::CloseTimeout);
+            }
+            (Expect::Closed, _)
+                if self.role == Role::Client
+                    && self.conn.transport() == TransportAction::CloseAfterFlush =>
+            {
+                self.gave_up_waiting = true;
+            }
+            _ => {}
+        }
+        if let Some(error) = &self.error {
+            assert_eq!(self.conn.poll_event().map(|_| ()), Err(error.clone()));
+            // Nothing more was queued by asking.
+            let (new, _) = self.sync();
+            assert!(new.is_empty());
+        }
+        self.check_state();
+        self.check_memory();
+        self.drain_output();
+    }
+
+    /// Gives the end of the input, once: what is buffered is still reported, then a
+    /// connection whose closing handshake was not done fails with 1006, which is never
+    /// sent.
+    fn end_input(&mut self) {
+        if self.eof {
+            return;
+        }
+        self.eof = true;
+        self.conn.receive_eof();
+        self.poll_all();
+        if matches!(self.expect, Expect::Open | Expect::CloseSent) {
+            panic!("the end of the input left the connection {:?}", self.expect);
+        }
+        self.check_state();
+    }
+
     /// Whether a message of `len` bytes goes out compressed.
     fn compresses(&self, len: usize) -> bool {
         self.conn.deflate().is_some() && len >= self.min_compress
@@ -869,22 +1057,61 @@ impl Driver {
         let text = &own_text()[..len];
         let in_progress = self.sending.map(|_| UsageError::MessageInProgress);
         // Close and partial writes rarely, so that output can pile up before the end.
+        let room = self.room_refusal(len);
+        // Only in the runtime settings that make them meaningful.
+        let runtime_action = match rng.below(16) {
+            0..=3 if self.runtime.timers => Some(0),
+            4 => Some(1),
+            5..=6 => Some(2),
+            _ => None,
+        };
+        match runtime_action {
+            Some(0) => return self.advance_time(rng),
+            Some(1) if rng.below(4) == 0 => return self.end_input(),
+            Some(2) => {
+                let binary = rng.below(2) == 0;
+                let data_refusal = self
+                    .send_refusal(false)
+                    .or(in_progress.clone())
+                    .or(room.clone());
+                assert_eq!(
+                    self.conn.can_send(len),
+                    data_refusal.is_none(),
+                    "can_send({len}) disagrees with sending"
+                );
+                let result = if binary {
+                    self.conn.send_shared_binary(text.as_bytes().to_vec())
+                } else {
+                    self.conn.send_shared_text(text.to_owned())
+                };
+                let opcode = if binary { OpCode::Binary } else { OpCode::Text };
+                let sent = Sent::new(opcode, true, self.compresses(len), text.as_bytes());
+                self.check_sent(result, data_refusal, sent);
+                self.check_memory();
+                self.drain_output();
+                return;
+            }
+            _ => {}
+        }
         match rng.below(200) {
             0..=49 => {
                 let payload = &text.as_bytes()[..len.min(125)];
                 let result = self.conn.send_ping(payload);
+                let refusal = self
+                    .send_refusal(true)
+                    .or_else(|| self.room_refusal(payload.len()));
                 let sent = Sent::new(OpCode::Ping, true, false, payload);
-                self.check_sent(result, self.send_refusal(true), sent);
+                self.check_sent(result, refusal, sent);
             }
             50..=99 => {
                 let result = self.conn.send_text(text);
-                let refusal = self.send_refusal(false).or(in_progress);
+                let refusal = self.send_refusal(false).or(in_progress).or(room);
                 let sent = Sent::new(OpCode::Text, true, self.compresses(len), text.as_bytes());
                 self.check_sent(result, refusal, sent);
             }
             100..=129 => {
                 let result = self.conn.send_binary_uncompressed(text.as_bytes());
-                let refusal = self.send_refusal(false).or(in_progress);
+                let refusal = self.send_refusal(false).or(in_progress).or(room);
                 let sent = Sent::new(OpCode::Binary, true, false, text.as_bytes());
                 self.check_sent(result, refusal, sent);
             }
@@ -906,7 +1133,7 @@ impl Driver {
                 let rsv1 = opcode != OpCode::Continuation && self.compresses(usize::MAX);
                 let compressed = self.sending_compressed || rsv1;
                 let result = self.conn.send_fragment(kind, text.as_bytes(), last);
-                let refusal = self.send_refusal(false).or(mismatch);
+                let refusal = self.send_refusal(false).or(mismatch).or(room);
                 let ok = result.is_ok();
                 let mut sent = Sent::new(opcode, last, rsv1, text.as_bytes());
                 sent.compressed = compressed;
@@ -1026,7 +1253,7 @@ pub fn frames_target(role: Role, data: &[u8]) {
     let Some(conn) = setup.connection(role) else {
         return;
     };
-    let mut driver = Driver::new(conn, setup.limits, setup.min_compress);
+    let mut driver = Driver::with_runtime(conn, setup.limits, setup.min_compress, setup.runtime);
     // With the top bit of the actions byte, output is left queued (up to a bound), so
     // that automatic Pongs pile up and replace each other.
     driver.drain = setup.ops_seed & 0x80 == 0;
