@@ -525,7 +525,22 @@ impl Connection {
 
     /// Bytes of heap the connection's buffers hold (capacity, not length).
     pub fn buffer_capacity(&self) -> usize {
-        self.receiver.capacity() + self.writer.output.capacity()
+        self.receiver.input_capacity()
+            + self.receiver.message_capacity()
+            + self.writer.output.capacity()
+    }
+
+    /// What [`buffer_capacity`](Self::buffer_capacity) adds up: the input buffer's, the
+    /// message buffers' and the output buffer's capacity, which the fuzz targets hold to a
+    /// bound each. Only `--cfg fuzzing` builds have it.
+    #[cfg(fuzzing)]
+    #[doc(hidden)]
+    pub fn buffer_capacities(&self) -> [usize; 3] {
+        [
+            self.receiver.input_capacity(),
+            self.receiver.message_capacity(),
+            self.writer.output.capacity(),
+        ]
     }
 }
 

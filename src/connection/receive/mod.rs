@@ -371,7 +371,11 @@ impl Receiver {
         self.assembler.shrink();
     }
 
-    pub(crate) fn capacity(&self) -> usize {
-        self.decoder.input.capacity() + self.assembler.capacity()
+    pub(crate) fn input_capacity(&self) -> usize {
+        self.decoder.input.capacity()
+    }
+
+    pub(crate) fn message_capacity(&self) -> usize {
+        self.assembler.capacity()
     }
 }
