@@ -6,21 +6,25 @@
 
 mod common;
 
-use common::{FixedKeys, Outcome, feed_bytewise, feed_whole, read_small_frame};
+use common::{FixedKeys, Outcome, drain_into, feed_bytewise, feed_whole, read_small_frame};
 use wswire::{
     CloseCode, Config, Connection, DeflateConfig, DeflateParams, Delivery, OwnedEvent,
     ProtocolError,
 };
 
-fn deflate_server(delivery: Delivery) -> Connection {
-    let params = DeflateParams {
+/// Context takeover and 15-bit windows both ways: what a response with no parameters agrees.
+fn default_params() -> DeflateParams {
+    DeflateParams {
         server_no_context_takeover: false,
         client_no_context_takeover: false,
         server_max_window_bits: None,
         client_max_window_bits: None,
-    };
+    }
+}
+
+fn deflate_server(delivery: Delivery) -> Connection {
     Connection::server(Config::new().delivery(delivery))
-        .with_deflate(&DeflateConfig::new(), params)
+        .with_deflate(&DeflateConfig::new(), default_params())
         .unwrap()
 }
 
@@ -80,14 +84,8 @@ fn split_invariance_invalid_text_before_a_broken_deflate_stream() {
 }
 
 fn deflate_client(config: Config) -> Connection {
-    let params = DeflateParams {
-        server_no_context_takeover: false,
-        client_no_context_takeover: false,
-        server_max_window_bits: None,
-        client_max_window_bits: None,
-    };
     Connection::client(config, FixedKeys::mask([0; 4]))
-        .with_deflate(&DeflateConfig::new(), params)
+        .with_deflate(&DeflateConfig::new(), default_params())
         .unwrap()
 }
 
@@ -125,4 +123,71 @@ fn split_invariance_message_limit_before_invalid_inflated_text() {
             assert_eq!((b0, &payload[..2]), (0x88, &1009u16.to_be_bytes()[..]));
         }
     }
+}
+
+/// Reads `stream` into `conn` through `input_buffer`/`commit_input`, a byte per read,
+/// taking the ready events after each read; stops at the first error.
+fn read_bytewise(conn: &mut Connection, stream: &[u8]) -> Outcome {
+    let mut outcome = Outcome::default();
+    for &byte in stream {
+        let space = conn.input_buffer();
+        assert!(space.len() >= 1024, "input_buffer offered {}", space.len());
+        space[0] = byte;
+        conn.commit_input(1);
+        if drain_into(conn, &mut outcome) {
+            break;
+        }
+    }
+    outcome
+}
+
+/// server_frames, crash-00adb016c453b493c0b6487e6a0ba4a319a2c1af (with reading through
+/// `input_buffer`): a server (16 KiB frames, 8 KiB messages, permessage-deflate) reads,
+/// a byte at a time, the first fragment of a binary message, masked (`02 82 …`), then a
+/// continuation header that is unmasked and announces 2^56 bytes (`00 7f 01 d6 …`). The
+/// connection fails with `UnmaskedFrame` (1002), and later reads are to be dropped.
+///
+/// The decoder had started that frame before its header was refused, and the message was
+/// being collected, so `input_buffer` lent the message buffer for "the rest of the frame":
+/// bytes read after the failure were kept there, up to the message limit, after which
+/// `input_buffer` offered an empty slice (a transport reading into it gets 0 bytes, which
+/// reads as the end of the stream). Now a connection that takes no more input lends input
+/// buffer space, whose bytes `commit_input` drops.
+#[test]
+fn server_frames_reads_after_failing_are_dropped() {
+    const INPUT: &[u8] = &[
+        0x7e, 0x00, 0x01, 0x3e, 0x02, 0x82, 0x38, 0xfa, 0x21, 0x3d, 0x34, 0x13, 0x00, 0x7f, 0x01,
+        0xd6, 0x8a, 0xff, 0xff, 0xff, 0xff, 0x21, 0x3d, 0x4d, 0x13, 0xff, 0xff,
+    ];
+    let stream = &INPUT[4..];
+    let config = Config::new()
+        .max_frame_size(16 * 1024)
+        .max_message_size(8 * 1024)
+        .auto_pong(false);
+    let mut conn = Connection::server(config)
+        .with_deflate(&DeflateConfig::new().level(0), default_params())
+        .unwrap();
+    let outcome = read_bytewise(&mut conn, stream);
+    assert_eq!(outcome.events, []);
+    assert_eq!(outcome.error, Some(ProtocolError::UnmaskedFrame));
+    assert_eq!(queued_close_code(&conn), CloseCode::PROTOCOL_ERROR.as_u16());
+    let output = conn.pending_output().to_vec();
+    let held = conn.buffer_capacity();
+    // A megabyte read after failing: every read is offered space, nothing is kept.
+    let mut read = 0;
+    while read < 1 << 20 {
+        let space = conn.input_buffer();
+        assert!(space.len() >= 1024, "input_buffer offered {}", space.len());
+        let n = space.len();
+        space.fill(0x82);
+        conn.commit_input(n);
+        read += n;
+        assert_eq!(conn.poll_event(), Err(ProtocolError::UnmaskedFrame));
+    }
+    assert_eq!(conn.pending_output(), output);
+    assert!(
+        conn.buffer_capacity() <= held + 4 * Config::DEFAULT_READ_SIZE,
+        "{} bytes held after reading {read} bytes into a failed connection ({held} before)",
+        conn.buffer_capacity()
+    );
 }

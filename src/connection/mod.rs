@@ -270,7 +270,8 @@ impl Connection {
     /// to 1 KiB. A frame delivered in place gets room for all of it, and the rest of a large
     /// binary message is read straight into the buffer it is delivered from.
     pub fn input_buffer(&mut self) -> &mut [u8] {
-        self.receiver.input_space(&self.config)
+        let accepting = self.accepts_input();
+        self.receiver.input_space(&self.config, accepting)
     }
 
     /// Marks the first `n` bytes of [`input_buffer`](Self::input_buffer) as received.

@@ -300,14 +300,23 @@ impl Receiver {
         self.decoder.input.extend(bytes);
     }
 
-    /// Free space to read into (see `Connection::input_buffer` for the policy).
-    pub(crate) fn input_space(&mut self, config: &Config) -> &mut [u8] {
+    /// Free space to read into (see `Connection::input_buffer` for the policy). Once the
+    /// connection takes no more input (`accepting` false), the space is in the input buffer,
+    /// which drops what is committed.
+    pub(crate) fn input_space(&mut self, config: &Config, accepting: bool) -> &mut [u8] {
         let missing = usize::try_from(self.decoder.bytes_missing()).unwrap_or(usize::MAX);
         let hint = self
             .read_hint
             .clamp(MIN_READ_HINT, config.read_size.max(MIN_READ_HINT));
         // The rest of a large binary frame goes straight where its message is assembled.
-        if self.decoder.input.len() == 0 && missing >= hint && self.assembler.collects_binary() {
+        // Not after a failure: the frame whose header failed was started, and reading "the
+        // rest" of it into the message buffer would keep bytes that are to be dropped, up
+        // to the message limit, and then offer no space at all.
+        if accepting
+            && self.decoder.input.len() == 0
+            && missing >= hint
+            && self.assembler.collects_binary()
+        {
             // Never past the frame's end: what follows is the next frame's header.
             let want = missing.min(hint.max(config.read_size));
             let space = self.assembler.direct_space(want, config);
@@ -317,7 +326,7 @@ impl Receiver {
             return space;
         }
         // A binary frame delivered in place must fit whole.
-        let frame = if self.assembler.in_place_binary() {
+        let frame = if accepting && self.assembler.in_place_binary() {
             missing
         } else {
             0
