@@ -34,6 +34,10 @@ const INFLATE_STEP: usize = 32 * 1024;
 /// The largest message the driver sends itself.
 const MAX_OWN_SEND: usize = 20_000;
 
+/// The most output space one of the driver's frames is built in: compressed, its payload
+/// gets room for zlib's bound (9 bits a byte, plus a few bytes) after room for the header.
+const MAX_FRAME_BUILT: usize = MAX_OWN_SEND + MAX_OWN_SEND / 8 + 1024;
+
 /// The most local actions in one input.
 const MAX_ACTIONS: usize = 128;
 
@@ -582,8 +586,8 @@ impl Driver {
     /// - message: one message, plus the byte that tells the limit was passed when inflating
     ///   (with chunks, one inflate step and the tail that ends a message), plus what an
     ///   earlier message left in the other buffer (at most 1 KiB);
-    /// - output: twice the most output pending at once plus the largest frame built
-    ///   (compressed frames get the deflate bound's room).
+    /// - output: twice the most output pending at once plus the space the largest frame is
+    ///   built in.
     pub fn memory_bounds(&self) -> [usize; 3] {
         let frame = self.limits.max_frame.max(125) + 14;
         let input = 4 * (frame + self.max_read);
@@ -592,7 +596,7 @@ impl Driver {
             Delivery::Chunks => INFLATE_STEP + 1024 + 3,
         };
         let message = one_message + 1024;
-        let output = 2 * (self.max_pending + MAX_OWN_SEND + 1024);
+        let output = 2 * (self.max_pending + MAX_FRAME_BUILT);
         [input, message, output]
     }
 
