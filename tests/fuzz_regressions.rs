@@ -191,3 +191,57 @@ fn server_frames_reads_after_failing_are_dropped() {
         conn.buffer_capacity()
     );
 }
+
+/// The server_frames target's message bound (one message, plus the byte that tells the
+/// limit was passed, plus at most 1 KiB an earlier message left in the other buffer), on an
+/// input written by hand once the bound was held per buffer: a server (16 KiB frames,
+/// 8 KiB messages, permessage-deflate) receives a text message of 4000 bytes in two
+/// fragments (masked with a zero key, so the payload reads in the clear), then a compressed
+/// text message, RFC 7692's form of 8192 `a`s.
+///
+/// The first message is collected in the text buffer, the second inflated into the
+/// message buffer. Starting a message gave back the other buffer only for uncompressed
+/// text (freeing the message buffer) and binary (freeing the text buffer), so compressed
+/// text kept the 4000 bytes of text storage next to its own 8193: two messages' worth,
+/// where the docs promise one. Now whatever uses the message buffer, inflated text
+/// included, gives back the text buffer.
+#[test]
+fn server_frames_compressed_text_after_collected_text_holds_one_message() {
+    const COMPRESSED: &[u8] = &[
+        0xc1, 0x9a, 0x00, 0x00, 0x00, 0x00, 0xec, 0xc1, 0x01, 0x0d, 0x00, 0x00, 0x00, 0xc2, 0xa0,
+        0xac, 0xef, 0x5f, 0xc2, 0x1c, 0x6e, 0x40, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0xef, 0x06,
+    ];
+    let input = [
+        &[0x7c, 0x00, 0x00, 0x00][..],
+        &[0x01, 0xfe, 0x07, 0xd0, 0x00, 0x00, 0x00, 0x00],
+        &[b'x'; 2000],
+        &[0x80, 0xfe, 0x07, 0xd0, 0x00, 0x00, 0x00, 0x00],
+        &[b'x'; 2000],
+        COMPRESSED,
+    ]
+    .concat();
+    let stream = &input[4..];
+    let config = Config::new()
+        .max_frame_size(16 * 1024)
+        .max_message_size(8 * 1024);
+    let mut conn = Connection::server(config)
+        .with_deflate(&DeflateConfig::new().level(0), default_params())
+        .unwrap();
+    let outcome = feed_whole(&mut conn, stream);
+    assert_eq!(
+        outcome.ok(),
+        [
+            OwnedEvent::Text("x".repeat(4000)),
+            OwnedEvent::Text("a".repeat(8192)),
+        ]
+    );
+    // The input buffer holds the stream, received whole; the message buffers one message
+    // of at most 8 KiB (and the byte past the limit), plus at most 1 KiB left over.
+    let most = stream.len() + 8 * 1024 + 1 + 1024;
+    assert!(
+        conn.buffer_capacity() <= most,
+        "{} bytes held, at most {most} expected",
+        conn.buffer_capacity()
+    );
+}
