@@ -100,6 +100,32 @@ for name, frames, deflate in FRAMES:
         s[3] = 1
         write("split_invariance", f"{name}-{setup_name}-client", bytes(s) + client_bytes)
 
+# Messages over 1 KiB. Read through input_buffer with a 1 KiB read size (byte 3: 0x60), a
+# binary frame over 2 KiB is collected and the rest of it read into the message buffer.
+# Text collected from fragments, then a compressed message (8,192 "a"s, 8 KiB limit:
+# byte 0 0x7C): the two buffers, of which a connection may hold one message's worth.
+A8192 = bytes.fromhex("ecc1010d000000c2a0acef5fc21c6e400100000000000000ef06")
+LARGE = [
+    ("binary-3000", [(0x82, bytes(i % 251 for i in range(3000)))],
+     [0x00, 0x00, 0x00, 0x60]),
+    ("binary-fragments-2x1500", [(0x02, bytes([1]) * 1500), (0x80, bytes([2]) * 1500)],
+     [0x00, 0x00, 0x07, 0x60]),
+    ("text-fragments-then-compressed",
+     [(0x01, b"x" * 2000), (0x80, b"x" * 2000), (0xC1, A8192)], [0x7C, 0x00, 0x00, 0x00]),
+    ("text-fragments-then-compressed-read",
+     [(0x01, b"x" * 2000), (0x80, b"x" * 2000), (0xC1, A8192)], [0x7C, 0x00, 0x05, 0x60]),
+]
+for name, frames, setup in LARGE:
+    client_bytes = b"".join(frame(b0, p) for b0, p in frames)
+    server_bytes = b"".join(frame(b0, p, MASK) for b0, p in frames)
+    write("client_frames", name, bytes(setup) + client_bytes)
+    write("server_frames", name, bytes(setup) + server_bytes)
+    s = list(setup)
+    s[3] &= 0x60
+    write("split_invariance", f"{name}-server", bytes(s) + server_bytes)
+    s[3] |= 1
+    write("split_invariance", f"{name}-client", bytes(s) + client_bytes)
+
 # frame_header_diff: the frames alone, masked and not (a header is at most 14 bytes; the
 # rest lets a seed hold the next header too).
 for name, frames, _ in FRAMES:
