@@ -154,33 +154,41 @@ impl OutputBuffer {
     }
 
     /// Writable space after the pending bytes, `offset` bytes in, at least `want` long.
-    /// Written bytes at the front are dropped first once they make up half the storage,
-    /// so a caller that writes slowly costs amortized O(1) per byte and the storage holds
-    /// at most about twice what is pending.
+    /// The `offset` bytes after the pending ones (part of a frame being built) stay with
+    /// them if the storage moves.
     #[inline]
     pub(crate) fn space_at(&mut self, offset: usize, want: usize) -> &mut [u8] {
         let needed = self.end + offset + want;
         if needed > self.bytes.len() {
-            self.make_room(needed);
+            self.make_room(offset, want);
         }
         let at = self.end + offset;
         &mut self.bytes[at..]
     }
 
+    /// Makes room for `want` bytes `offset` bytes past the pending ones.
+    ///
+    /// Written bytes at the front are dropped first: moved over in place once they make up
+    /// half the storage (so a caller that writes slowly costs amortized O(1) per byte), and
+    /// left behind whenever the storage grows. It grows to twice what it must hold (the
+    /// pending bytes, the frame being built and the space asked for), or to twice its size
+    /// if that is less: so it holds at most twice the most that was pending with a frame
+    /// being built, and grows geometrically (it grows only when what it must hold is over
+    /// half its size).
     #[cold]
-    fn make_room(&mut self, needed: usize) {
-        let mut needed = needed;
-        if self.start > 0 && self.start >= self.bytes.len() / 2 {
-            self.bytes.copy_within(self.start..self.end, 0);
-            needed -= self.start;
-            self.end -= self.start;
-            self.start = 0;
+    fn make_room(&mut self, offset: usize, want: usize) {
+        let held = self.end + offset + want - self.start;
+        let keep = self.start..(self.end + offset).min(self.bytes.len());
+        if self.start >= self.bytes.len() / 2 && held <= self.bytes.len() {
+            self.bytes.copy_within(keep, 0);
+        } else {
+            let grown = (2 * self.bytes.len()).min(2 * held).max(held);
+            let mut bytes = vec![0; grown];
+            bytes[..keep.len()].copy_from_slice(&self.bytes[keep]);
+            self.bytes = bytes;
         }
-        if needed > self.bytes.len() {
-            let grown = (self.bytes.len() * 2).max(needed);
-            self.bytes.reserve_exact(grown - self.bytes.len());
-            self.bytes.resize(grown, 0);
-        }
+        self.end -= self.start;
+        self.start = 0;
     }
 
     /// Marks `n` bytes of the space as pending.
@@ -356,6 +364,25 @@ mod tests {
         buf.clear();
         buf.extend(&[7; 8], 100);
         assert_eq!(buf.capacity(), capacity, "no growth for what fits");
+    }
+
+    #[test]
+    fn output_moves_keep_a_frame_being_built() {
+        // Bytes written past the pending ones but not yet committed (a compressed frame
+        // being built behind room for its header) go along when the storage moves: over in
+        // place, and into larger storage.
+        for want in [30, 500] {
+            let mut out = OutputBuffer::default();
+            out.append(&[0; 100]);
+            out.consume(100);
+            out.append(&[1; 80]);
+            out.consume(50);
+            out.space_at(0, 10)[..10].copy_from_slice(&[9; 10]);
+            assert!(out.space_at(10, want).len() >= want);
+            assert_eq!(&out.space_at(0, 10)[..10], &[9; 10], "want {want}");
+            out.commit(10);
+            assert_eq!(out.pending(), [[1; 30].as_slice(), &[9; 10]].concat());
+        }
     }
 
     #[test]

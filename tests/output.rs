@@ -345,3 +345,33 @@ fn shrink_buffers_between_reads_changes_nothing() {
         }
     }
 }
+
+// A caller that writes slowly: the output storage stays within twice the most that was
+// pending with the frame being queued, however the partial writes fall, and what it
+// writes is exactly the frames queued, in order.
+#[test]
+fn output_storage_follows_what_is_pending_with_slow_writes() {
+    for percent in [30, 45, 49, 55, 70] {
+        let mut conn = Connection::server(Config::new());
+        let (mut peak, mut written, mut expected) = (0, Vec::new(), Vec::new());
+        for round in 0..40 {
+            for i in 0..1 + round % 5 {
+                let payload = vec![(round * 7 + i) as u8; 20_000];
+                conn.send_binary(&payload).unwrap();
+                expected.extend(common::unmasked(FIN | BINARY, &payload));
+                // The frame just queued is part of what the storage must hold.
+                peak = peak.max(conn.pending_output_len());
+                assert!(
+                    conn.buffer_capacity() <= 2 * peak,
+                    "{} bytes of storage for at most {peak} pending ({percent} %, round {round})",
+                    conn.buffer_capacity(),
+                );
+            }
+            let n = conn.pending_output_len() * percent / 100;
+            written.extend_from_slice(&conn.pending_output()[..n]);
+            conn.consume_output(n);
+        }
+        written.extend_from_slice(conn.pending_output());
+        assert_eq!(written, expected, "{percent} %");
+    }
+}
