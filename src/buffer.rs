@@ -72,11 +72,11 @@ impl InputBuffer {
     /// larger storage.
     ///
     /// Moving them costs their length, so it is done when they are at most a quarter of
-    /// the storage, or when the storage has reached twice the unprocessed bytes and the
-    /// space asked for: a move then frees at least three times (or, at the cap, as much as)
-    /// what it copies. Growing further would cost more than it saves: fresh memory is
-    /// zeroed and, the first time it is touched, faulted in by the kernel. When the storage
-    /// grows, only the unprocessed bytes are copied over, not the dead ones before them.
+    /// the storage, or when the storage has reached four times the unprocessed bytes and
+    /// the space asked for: either way a move frees at least three times what it copies.
+    /// Growing further would cost more than it saves: fresh memory is zeroed and, the first
+    /// time it is touched, faulted in by the kernel. When the storage grows, only the
+    /// unprocessed bytes are copied over, not the dead ones before them.
     #[cold]
     fn make_room(&mut self, min: usize) {
         let live = self.len();
