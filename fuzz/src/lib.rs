@@ -511,7 +511,7 @@ enum Expect {
 /// - events respect the limits and each other: chunks of one message in order, nothing
 ///   after Close, Close codes that may be sent or 1005;
 /// - after an error, every later call fails alike and the output stays as it was;
-/// - `buffer_capacity()` stays under [`Driver::memory_bound`].
+/// - each buffer's capacity stays under its bound in [`Driver::memory_bounds`].
 #[derive(Debug)]
 pub struct Driver {
     pub conn: Connection,
