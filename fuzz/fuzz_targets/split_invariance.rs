@@ -32,6 +32,7 @@ fuzz_target!(|data: &[u8]| {
         for piece in pieces(stream, split_seed) {
             driver.receive(piece);
         }
+        driver.poll_all();
         let events = comparable(setup.limits.delivery, &driver.events, &driver.error);
         Some((
             events,

@@ -538,6 +538,10 @@ pub struct Driver {
     max_read: usize,
     /// The most output ever pending, for the memory bound.
     max_pending: usize,
+    /// Bytes of the last read left unprocessed until the next read is placed, and the
+    /// most there were, for the memory bound.
+    unpolled: usize,
+    max_unpolled: usize,
     /// Drain output after each step (false: leave it queued).
     pub drain: bool,
     /// The thorough checks after a failure or Close were made (they copy the output, so
@@ -571,6 +575,8 @@ impl Driver {
             error: None,
             max_read: 0,
             max_pending: 0,
+            unpolled: 0,
+            max_unpolled: 0,
             drain: true,
             final_checked: false,
         }
@@ -580,9 +586,9 @@ impl Driver {
     /// crate's buffer policy (docs/security.md, "Memory per connection"):
     ///
     /// - input: four times the unprocessed bytes (at most one frame and its header, as the
-    ///   driver polls after every piece) plus the space asked for (the largest piece
-    ///   received, or what a read asks for: the read size, or a binary frame delivered in
-    ///   place, at most twice the read size);
+    ///   driver polls after every piece, and a read left unprocessed) plus the space asked
+    ///   for (the largest piece received, or what a read asks for: the read size, or a
+    ///   binary frame delivered in place, at most twice the read size);
     /// - message: one message, plus the byte that tells the limit was passed when inflating
     ///   (with chunks, one inflate step and the tail that ends a message), plus what an
     ///   earlier message left in the other buffer (at most 1 KiB);
@@ -590,7 +596,7 @@ impl Driver {
     ///   built in.
     pub fn memory_bounds(&self) -> [usize; 3] {
         let frame = self.limits.max_frame.max(125) + 14;
-        let input = 4 * (frame + self.max_read);
+        let input = 4 * (frame + self.max_unpolled + self.max_read);
         let one_message = match self.limits.delivery {
             Delivery::WholeMessages => self.limits.max_message + 1,
             Delivery::Chunks => INFLATE_STEP + 1024 + 3,
@@ -704,7 +710,8 @@ impl Driver {
 
     /// Feeds one piece of input and takes every event it makes ready: with `receive`, or
     /// through `input_buffer` and `commit_input` in reads of at most the space offered,
-    /// polling after each read, as a transport's loop does.
+    /// polling after each read, as a transport's loop does, or (reads of odd length) only
+    /// once the next read is placed, before it is committed.
     pub fn receive(&mut self, piece: &[u8]) {
         if !self.limits.reads {
             self.max_read = self.max_read.max(piece.len());
@@ -720,18 +727,30 @@ impl Driver {
         }
         let mut rest = piece;
         loop {
-            let before = self.conn.pending_output_len();
             let space = self.input_buffer();
             let n = space.len().min(rest.len());
             space[..n].copy_from_slice(&rest[..n]);
-            self.conn.commit_input(n);
             rest = &rest[n..];
+            // The last read, if it was left unprocessed, is processed now, between
+            // `input_buffer` and `commit_input`: the read placed in the space stays there.
+            if self.unpolled > 0 {
+                self.after_input();
+            }
+            let before = self.conn.pending_output_len();
+            self.conn.commit_input(n);
             assert_eq!(
                 self.conn.pending_output_len(),
                 before,
                 "commit_input queued output"
             );
-            self.after_input();
+            // A read of odd length is left unprocessed until the next one is placed (or
+            // the input ends: `poll_all`).
+            if n % 2 == 1 {
+                self.unpolled = n;
+                self.max_unpolled = self.max_unpolled.max(n);
+            } else {
+                self.after_input();
+            }
             if rest.is_empty() {
                 break;
             }
@@ -762,6 +781,7 @@ impl Driver {
 
     /// Takes events until the connection needs more input, has closed or has failed.
     pub fn poll_all(&mut self) {
+        self.unpolled = 0;
         loop {
             if let Some(error) = &self.error {
                 if self.final_checked {
