@@ -44,14 +44,13 @@ impl InputBuffer {
         &self.bytes
     }
 
+    /// Takes `n` bytes off the front. Nothing else moves, the free space after the data
+    /// included: space lent for a read by [`space`](Self::space) is still where
+    /// [`commit`](Self::commit) looks if the data before it was processed in between.
     #[inline]
     pub(crate) fn consume(&mut self, n: usize) {
         debug_assert!(n <= self.len());
         self.start += n.min(self.len());
-        if self.start == self.end {
-            self.start = 0;
-            self.end = 0;
-        }
     }
 
     pub(crate) fn extend(&mut self, bytes: &[u8]) {
@@ -62,6 +61,11 @@ impl InputBuffer {
     /// Free space after the data, at least `min` bytes, for the caller to read into.
     #[inline]
     pub(crate) fn space(&mut self, min: usize) -> &mut [u8] {
+        // With nothing buffered, the space starts at the front again.
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
         if self.bytes.len() - self.end < min {
             self.make_room(min);
         }
@@ -337,7 +341,19 @@ mod tests {
         assert_eq!(input.data(), b"bcde");
         input.consume(4);
         assert_eq!(input.len(), 0);
+        // Empty, the space starts at the front again.
+        input.space(1);
         assert_eq!(input.offset(), 0);
+    }
+
+    #[test]
+    fn space_lent_stays_put_while_the_data_before_it_is_processed() {
+        let mut input = InputBuffer::default();
+        input.extend(b"abc");
+        input.space(3)[..3].copy_from_slice(b"def");
+        input.consume(3);
+        input.commit(3);
+        assert_eq!(input.data(), b"def");
     }
 
     #[test]

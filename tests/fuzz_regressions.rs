@@ -6,7 +6,9 @@
 
 mod common;
 
-use common::{FixedKeys, Outcome, drain_into, feed_bytewise, feed_whole, read_small_frame};
+use common::{
+    FixedKeys, Outcome, drain_into, feed_bytewise, feed_whole, merge_chunks, read_small_frame,
+};
 use wswire::{
     CloseCode, Config, Connection, DeflateConfig, DeflateParams, Delivery, OwnedEvent,
     ProtocolError,
@@ -243,5 +245,50 @@ fn server_frames_compressed_text_after_collected_text_holds_one_message() {
         conn.buffer_capacity() <= most,
         "{} bytes held, at most {most} expected",
         conn.buffer_capacity()
+    );
+}
+
+/// split_invariance, crash-764f5a0ea00089e203ad886193a4cafd54684a66 (with reading
+/// through `input_buffer`): a client (permessage-deflate, chunks, 125-byte frames, 8 KiB
+/// messages, automatic Pongs off, a 1 KiB read size) reads the binary frame `82 02 3d b1` a
+/// byte at a time, placing each byte in the space `input_buffer` lent and taking the
+/// events before committing it.
+///
+/// Taking the events processed the header and emptied the input buffer, which then moved
+/// its free space back to the front of the storage; the commit that followed marked the
+/// bytes there as received, not the byte just placed. The message came out as
+/// `82 82` (the header's stale first byte, twice), where read whole it is `3d b1`. Now the
+/// space goes back to the front only when the next space is asked for, so a read lent
+/// stays where it was whatever is processed before it is committed.
+#[test]
+fn split_invariance_events_taken_before_a_read_is_committed() {
+    const INPUT: &[u8] = &[0xb7, 0xf1, 0x82, 0x7d, 0x82, 0x02, 0x3d, 0xb1];
+    let stream = &INPUT[4..];
+    let config = Config::new()
+        .delivery(Delivery::Chunks)
+        .max_frame_size(125)
+        .max_message_size(8 * 1024)
+        .auto_pong(false)
+        .read_size(1024);
+    let params = DeflateParams {
+        server_no_context_takeover: true,
+        client_no_context_takeover: false,
+        server_max_window_bits: Some(12),
+        client_max_window_bits: Some(15),
+    };
+    let mut conn = Connection::client(config, FixedKeys::mask([0; 4]))
+        .with_deflate(&DeflateConfig::new(), params)
+        .unwrap();
+    let mut outcome = Outcome::default();
+    for &byte in stream {
+        conn.input_buffer()[0] = byte;
+        drain_into(&mut conn, &mut outcome);
+        conn.commit_input(1);
+    }
+    drain_into(&mut conn, &mut outcome);
+    assert_eq!(outcome.error, None);
+    assert_eq!(
+        merge_chunks(&outcome.events),
+        [OwnedEvent::Binary(vec![0x3d, 0xb1])]
     );
 }

@@ -290,6 +290,44 @@ fn large_binary_frames_are_read_into_place() {
     }
 }
 
+// Events taken between `input_buffer` and `commit_input` leave the read where it was: it
+// counts as arriving after them, whether it went into the input buffer or, for the rest of
+// a large binary frame, into the message buffer.
+#[test]
+fn events_taken_between_input_buffer_and_commit_input() {
+    let large = vec![7; 200_000];
+    let wire = [
+        masked(FIN | TEXT, b"first"),
+        masked(FIN | TEXT, b"second"),
+        masked(FIN | BINARY, &large),
+        masked(FIN | TEXT, b"third"),
+    ]
+    .concat();
+    let mut conn = Connection::server(Config::new().read_size(32 * 1024));
+    conn.receive(&wire[..11]);
+    let mut events = Vec::new();
+    let mut at = 11;
+    while at < wire.len() {
+        let space = conn.input_buffer();
+        let n = space.len().min(wire.len() - at);
+        space[..n].copy_from_slice(&wire[at..at + n]);
+        // What was buffered before the read is processed before it is committed.
+        events.extend(common::drain(&mut conn).ok());
+        conn.commit_input(n);
+        at += n;
+    }
+    events.extend(common::drain(&mut conn).ok());
+    assert_eq!(
+        events,
+        [
+            OwnedEvent::Text("first".into()),
+            OwnedEvent::Text("second".into()),
+            OwnedEvent::Binary(large),
+            OwnedEvent::Text("third".into()),
+        ]
+    );
+}
+
 // The caller cannot claim to have read more than the space it was given.
 #[test]
 #[should_panic]

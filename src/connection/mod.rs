@@ -275,6 +275,8 @@ impl Connection {
     }
 
     /// Marks the first `n` bytes of [`input_buffer`](Self::input_buffer) as received.
+    /// Events may be taken in between: the read counts as arriving after everything
+    /// buffered before it.
     ///
     /// # Panics
     /// If `n` exceeds the length of the slice `input_buffer` returned.
