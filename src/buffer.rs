@@ -48,14 +48,13 @@ impl InputBuffer {
         &self.bytes
     }
 
+    /// Takes `n` bytes off the front. Nothing else moves, the free space after the data
+    /// included: space lent for a read by [`space`](Self::space) is still where
+    /// [`commit`](Self::commit) looks if the data before it was processed in between.
     #[inline]
     pub(crate) fn consume(&mut self, n: usize) {
         debug_assert!(n <= self.len());
         self.start += n.min(self.len());
-        if self.start == self.end {
-            self.start = 0;
-            self.end = 0;
-        }
     }
 
     pub(crate) fn extend(&mut self, bytes: &[u8]) {
@@ -66,6 +65,11 @@ impl InputBuffer {
     /// Free space after the data, at least `min` bytes, for the caller to read into.
     #[inline]
     pub(crate) fn space(&mut self, min: usize) -> &mut [u8] {
+        // With nothing buffered, the space starts at the front again.
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
         if self.bytes.len() - self.end < min {
             self.make_room(min);
         }
@@ -76,11 +80,11 @@ impl InputBuffer {
     /// larger storage.
     ///
     /// Moving them costs their length, so it is done when they are at most a quarter of
-    /// the storage, or when the storage has reached twice the unprocessed bytes and the
-    /// space asked for: a move then frees at least three times (or, at the cap, as much as)
-    /// what it copies. Growing further would cost more than it saves: fresh memory is
-    /// zeroed and, the first time it is touched, faulted in by the kernel. When the storage
-    /// grows, only the unprocessed bytes are copied over, not the dead ones before them.
+    /// the storage, or when the storage has reached four times the unprocessed bytes and
+    /// the space asked for: either way a move frees at least three times what it copies.
+    /// Growing further would cost more than it saves: fresh memory is zeroed and, the first
+    /// time it is touched, faulted in by the kernel. When the storage grows, only the
+    /// unprocessed bytes are copied over, not the dead ones before them.
     #[cold]
     fn make_room(&mut self, min: usize) {
         let live = self.len();
@@ -273,33 +277,41 @@ impl OutputBuffer {
     }
 
     /// Writable space after the buffered bytes, `offset` bytes in, at least `want` long.
-    /// Written bytes at the front are dropped first once they make up half the storage,
-    /// so a caller that writes slowly costs amortized O(1) per byte and the storage holds
-    /// at most about twice what is buffered.
+    /// The `offset` bytes after the buffered ones (part of a frame being built) stay with
+    /// them if the storage moves.
     #[inline]
     pub(crate) fn space_at(&mut self, offset: usize, want: usize) -> &mut [u8] {
         let needed = self.end + offset + want;
         if needed > self.bytes.len() {
-            self.make_room(needed);
+            self.make_room(offset, want);
         }
         let at = self.end + offset;
         &mut self.bytes[at..]
     }
 
+    /// Makes room for `want` bytes `offset` bytes past the pending ones.
+    ///
+    /// Written bytes at the front are dropped first: moved over in place once they make up
+    /// half the storage (so a caller that writes slowly costs amortized O(1) per byte), and
+    /// left behind whenever the storage grows. It grows to twice what it must hold (the
+    /// pending bytes, the frame being built and the space asked for), or to twice its size
+    /// if that is less: so it holds at most twice the most that was pending with a frame
+    /// being built, and grows geometrically (it grows only when what it must hold is over
+    /// half its size).
     #[cold]
-    fn make_room(&mut self, needed: usize) {
-        let mut needed = needed;
-        if self.start > 0 && self.start >= self.bytes.len() / 2 {
-            self.bytes.copy_within(self.start..self.end, 0);
-            needed -= self.start;
-            self.end -= self.start;
-            self.start = 0;
+    fn make_room(&mut self, offset: usize, want: usize) {
+        let held = self.end + offset + want - self.start;
+        let keep = self.start..(self.end + offset).min(self.bytes.len());
+        if self.start >= self.bytes.len() / 2 && held <= self.bytes.len() {
+            self.bytes.copy_within(keep, 0);
+        } else {
+            let grown = (2 * self.bytes.len()).min(2 * held).max(held);
+            let mut bytes = vec![0; grown];
+            bytes[..keep.len()].copy_from_slice(&self.bytes[keep]);
+            self.bytes = bytes;
         }
-        if needed > self.bytes.len() {
-            let grown = (self.bytes.len() * 2).max(needed);
-            self.bytes.reserve_exact(grown - self.bytes.len());
-            self.bytes.resize(grown, 0);
-        }
+        self.end -= self.start;
+        self.start = 0;
     }
 
     /// Marks `n` bytes of the space as pending.
@@ -478,7 +490,19 @@ mod tests {
         assert_eq!(input.data(), b"bcde");
         input.consume(4);
         assert_eq!(input.len(), 0);
+        // Empty, the space starts at the front again.
+        input.space(1);
         assert_eq!(input.offset(), 0);
+    }
+
+    #[test]
+    fn space_lent_stays_put_while_the_data_before_it_is_processed() {
+        let mut input = InputBuffer::default();
+        input.extend(b"abc");
+        input.space(3)[..3].copy_from_slice(b"def");
+        input.consume(3);
+        input.commit(3);
+        assert_eq!(input.data(), b"def");
     }
 
     #[test]
@@ -530,6 +554,25 @@ mod tests {
         assert_eq!(out.pending(), b"y");
         out.consume(1);
         assert_eq!((out.len(), out.pending()), (0, &b""[..]));
+    }
+
+    #[test]
+    fn output_moves_keep_a_frame_being_built() {
+        // Bytes written past the pending ones but not yet committed (a compressed frame
+        // being built behind room for its header) go along when the storage moves: over in
+        // place, and into larger storage.
+        for want in [30, 500] {
+            let mut out = OutputBuffer::default();
+            out.append(&[0; 100]);
+            out.consume(100);
+            out.append(&[1; 80]);
+            out.consume(50);
+            out.space_at(0, 10)[..10].copy_from_slice(&[9; 10]);
+            assert!(out.space_at(10, want).len() >= want);
+            assert_eq!(&out.space_at(0, 10)[..10], &[9; 10], "want {want}");
+            out.commit(10);
+            assert_eq!(out.pending(), [[1; 30].as_slice(), &[9; 10]].concat());
+        }
     }
 
     #[test]

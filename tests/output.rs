@@ -290,6 +290,44 @@ fn large_binary_frames_are_read_into_place() {
     }
 }
 
+// Events taken between `input_buffer` and `commit_input` leave the read where it was: it
+// counts as arriving after them, whether it went into the input buffer or, for the rest of
+// a large binary frame, into the message buffer.
+#[test]
+fn events_taken_between_input_buffer_and_commit_input() {
+    let large = vec![7; 200_000];
+    let wire = [
+        masked(FIN | TEXT, b"first"),
+        masked(FIN | TEXT, b"second"),
+        masked(FIN | BINARY, &large),
+        masked(FIN | TEXT, b"third"),
+    ]
+    .concat();
+    let mut conn = Connection::server(Config::new().read_size(32 * 1024));
+    conn.receive(&wire[..11]);
+    let mut events = Vec::new();
+    let mut at = 11;
+    while at < wire.len() {
+        let space = conn.input_buffer();
+        let n = space.len().min(wire.len() - at);
+        space[..n].copy_from_slice(&wire[at..at + n]);
+        // What was buffered before the read is processed before it is committed.
+        events.extend(common::drain(&mut conn).ok());
+        conn.commit_input(n);
+        at += n;
+    }
+    events.extend(common::drain(&mut conn).ok());
+    assert_eq!(
+        events,
+        [
+            OwnedEvent::Text("first".into()),
+            OwnedEvent::Text("second".into()),
+            OwnedEvent::Binary(large),
+            OwnedEvent::Text("third".into()),
+        ]
+    );
+}
+
 // The caller cannot claim to have read more than the space it was given.
 #[test]
 #[should_panic]
@@ -297,6 +335,35 @@ fn commit_beyond_the_input_buffer_panics() {
     let mut conn = Connection::server(Config::new());
     let n = conn.input_buffer().len();
     conn.commit_input(n + 1);
+}
+
+// A read cannot be committed into space taken back after it was lent: by `shrink_buffers`
+// or `handle_timeout` (which may give the storage back), or by `receive` (whose bytes go
+// where the read would). Committing nothing stays fine.
+#[test]
+fn space_taken_back_cannot_be_committed() {
+    use std::time::Duration;
+    let takers: [(&str, fn(&mut Connection)); 3] = [
+        ("shrink_buffers", |conn| conn.shrink_buffers()),
+        ("handle_timeout", |conn| {
+            conn.handle_timeout(Duration::ZERO);
+            conn.handle_timeout(Duration::from_secs(2));
+        }),
+        ("receive", |conn| conn.receive(b"\x89")),
+    ];
+    for (name, take_back) in takers {
+        let mut conn = Connection::server(Config::new());
+        assert!(!conn.input_buffer().is_empty());
+        take_back(&mut conn);
+        conn.commit_input(0);
+        let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            conn.commit_input(1);
+        }));
+        assert!(
+            refused.is_err(),
+            "{name}: a read committed into space taken back"
+        );
+    }
 }
 
 // Shrinking the buffers between reads and between events changes nothing that is reported
@@ -343,5 +410,35 @@ fn shrink_buffers_between_reads_changes_nothing() {
             );
             assert_eq!(shrunk.pending_output(), plain.pending_output(), "{context}");
         }
+    }
+}
+
+// A caller that writes slowly: the output storage stays within twice the most that was
+// pending with the frame being queued, however the partial writes fall, and what it
+// writes is exactly the frames queued, in order.
+#[test]
+fn output_storage_follows_what_is_pending_with_slow_writes() {
+    for percent in [30, 45, 49, 55, 70] {
+        let mut conn = Connection::server(Config::new());
+        let (mut peak, mut written, mut expected) = (0, Vec::new(), Vec::new());
+        for round in 0..40 {
+            for i in 0..1 + round % 5 {
+                let payload = vec![(round * 7 + i) as u8; 20_000];
+                conn.send_binary(&payload).unwrap();
+                expected.extend(common::unmasked(FIN | BINARY, &payload));
+                // The frame just queued is part of what the storage must hold.
+                peak = peak.max(conn.pending_output_len());
+                assert!(
+                    conn.buffer_capacity() <= 2 * peak,
+                    "{} bytes of storage for at most {peak} pending ({percent} %, round {round})",
+                    conn.buffer_capacity(),
+                );
+            }
+            let n = conn.pending_output_len() * percent / 100;
+            written.extend_from_slice(&conn.pending_output()[..n]);
+            conn.consume_output(n);
+        }
+        written.extend_from_slice(conn.pending_output());
+        assert_eq!(written, expected, "{percent} %");
     }
 }

@@ -169,7 +169,7 @@ fn pongs_for(expected: &[OwnedEvent]) -> Vec<OwnedEvent> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    #![proptest_config(ProptestConfig::with_cases(common::cases(48)))]
 
     // Client to server (masked with keys from any seed), then the Pongs back.
     #[test]
@@ -315,7 +315,7 @@ fn delivery(chunked: bool) -> Delivery {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig::with_cases(common::cases(256)))]
 
     #[test]
     fn any_split_gives_the_same_result(
@@ -371,7 +371,7 @@ fn mask_by_definition(data: &[u8], key: [u8; 4]) -> Vec<u8> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig::with_cases(common::cases(256)))]
 
     #[test]
     fn masking_twice_is_the_identity(key in any::<[u8; 4]>(), data in vec(any::<u8>(), 0..200)) {

@@ -76,7 +76,7 @@ fn shortest_len(header: &FrameHeader) -> usize {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig::with_cases(common::cases(512)))]
 
     #[test]
     fn headers_encode_shortest_and_decode_to_themselves(
@@ -146,7 +146,7 @@ fn client_stream() -> impl Strategy<Value = Vec<u8>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    #![proptest_config(ProptestConfig::with_cases(common::cases(48)))]
 
     // Exhaustive over the cut, for short streams: each single cut, and each pair of
     // adjacent cuts (a piece of one byte at every offset).
@@ -268,7 +268,7 @@ fn carry(
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(24))]
+    #![proptest_config(ProptestConfig::with_cases(common::cases(24)))]
 
     #[test]
     fn deflate_round_trips_between_any_configurations(
@@ -313,7 +313,7 @@ fn close_code() -> impl Strategy<Value = u16> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig::with_cases(common::cases(512)))]
 
     #[test]
     fn close_code_validity_is_the_rfc_table(code in close_code()) {

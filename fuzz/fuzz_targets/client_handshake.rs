@@ -71,7 +71,7 @@ fuzz_target!(|data: &[u8]| {
     let [b0, b1, split_seed, ops_seed, ref response @ ..] = *data else {
         return;
     };
-    let limits = Limits::from_byte(b1);
+    let limits = Limits::from_byte(b1).with_reads(ops_seed);
     let (config, min_compress) = config(b0, &limits);
     let body_limit = if b0 & 0x10 != 0 {
         MAX_REJECTION_BODY

@@ -74,7 +74,7 @@ fuzz_target!(|data: &[u8]| {
     let [b0, b1, split_seed, ops_seed, ref request @ ..] = *data else {
         return;
     };
-    let limits = Limits::from_byte(b1);
+    let limits = Limits::from_byte(b1).with_reads(ops_seed);
     let (config, min_compress) = config(b0, &limits);
     let deflate_configured = b0 & 3 != 0;
     let mut handshake = ServerHandshake::new(config);

@@ -3,7 +3,8 @@
 //! output.
 //!
 //! Input: the frames targets' four setup bytes (`Setup`; byte 3's low bit picks the role
-//! here, as no local actions are taken), then the stream.
+//! here, as no local actions are taken, and bits 3–4 how the cut runs read), then the
+//! stream.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -21,12 +22,17 @@ fuzz_target!(|data: &[u8]| {
     };
     let run = |split_seed: u8| {
         let conn = setup.connection(role)?;
-        let mut driver = Driver::new(conn, setup.limits, setup.min_compress);
+        // The whole stream goes in with `receive`; the others as the setup byte says,
+        // possibly through `input_buffer`, so that both ways of reading are compared.
+        let mut limits = setup.limits;
+        limits.reads &= split_seed != 0;
+        let mut driver = Driver::new(conn, limits, setup.min_compress);
         // Output stays queued, to be compared whole.
         driver.drain = false;
         for piece in pieces(stream, split_seed) {
             driver.receive(piece);
         }
+        driver.poll_all();
         let events = comparable(setup.limits.delivery, &driver.events, &driver.error);
         Some((
             events,

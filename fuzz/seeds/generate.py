@@ -76,7 +76,8 @@ FRAMES = [
 
 # Setup bytes: byte 0 limits and deflate (0x40: on), byte 1 deflate parameters, byte 2 how
 # the input is cut, byte 3 local actions (bit 7: leave output queued, bit 6: timers and the
-# clock, bit 5: an output limit).
+# clock, bit 5: an output limit) and how input arrives (bit 4: through input_buffer, bit 3:
+# a 1 KiB read size).
 SETUPS = [
     ("whole", [0x00, 0x00, 0x00, 0x00]),
     ("chunks-bytewise", [0x01, 0x00, 0x01, 0x00]),
@@ -103,6 +104,32 @@ for name, frames, deflate in FRAMES:
         write("split_invariance", f"{name}-{setup_name}-server", bytes(s) + server_bytes)
         s[3] = 1
         write("split_invariance", f"{name}-{setup_name}-client", bytes(s) + client_bytes)
+
+# Messages over 1 KiB. Read through input_buffer with a 1 KiB read size (byte 3: 0x18), a
+# binary frame over 2 KiB is collected and the rest of it read into the message buffer.
+# Text collected from fragments, then a compressed message (8,192 "a"s, 8 KiB limit:
+# byte 0 0x7C): the two buffers, of which a connection may hold one message's worth.
+A8192 = bytes.fromhex("ecc1010d000000c2a0acef5fc21c6e400100000000000000ef06")
+LARGE = [
+    ("binary-3000", [(0x82, bytes(i % 251 for i in range(3000)))],
+     [0x00, 0x00, 0x00, 0x18]),
+    ("binary-fragments-2x1500", [(0x02, bytes([1]) * 1500), (0x80, bytes([2]) * 1500)],
+     [0x00, 0x00, 0x07, 0x18]),
+    ("text-fragments-then-compressed",
+     [(0x01, b"x" * 2000), (0x80, b"x" * 2000), (0xC1, A8192)], [0x7C, 0x00, 0x00, 0x00]),
+    ("text-fragments-then-compressed-read",
+     [(0x01, b"x" * 2000), (0x80, b"x" * 2000), (0xC1, A8192)], [0x7C, 0x00, 0x05, 0x18]),
+]
+for name, frames, setup in LARGE:
+    client_bytes = b"".join(frame(b0, p) for b0, p in frames)
+    server_bytes = b"".join(frame(b0, p, MASK) for b0, p in frames)
+    write("client_frames", name, bytes(setup) + client_bytes)
+    write("server_frames", name, bytes(setup) + server_bytes)
+    s = list(setup)
+    s[3] &= 0x18
+    write("split_invariance", f"{name}-server", bytes(s) + server_bytes)
+    s[3] |= 1
+    write("split_invariance", f"{name}-client", bytes(s) + client_bytes)
 
 # frame_header_diff: the frames alone, masked and not (a header is at most 14 bytes; the
 # rest lets a seed hold the next header too).

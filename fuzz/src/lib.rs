@@ -29,8 +29,16 @@ pub const PONG_COALESCE_THRESHOLD: usize = 64 * 1024;
 /// What the driver lets the output grow to before it drains it all.
 const MAX_UNDRAINED: usize = 256 * 1024;
 
+/// The output one inflate call is granted (the crate's `INFLATE_STEP`): with chunks, the
+/// most a compressed message holds at once.
+const INFLATE_STEP: usize = 32 * 1024;
+
 /// The largest message the driver sends itself.
 const MAX_OWN_SEND: usize = 20_000;
+
+/// The most output space one of the driver's frames is built in: compressed, its payload
+/// gets room for zlib's bound (9 bits a byte, plus a few bytes) after room for the header.
+const MAX_FRAME_BUILT: usize = MAX_OWN_SEND + MAX_OWN_SEND / 8 + 1024;
 
 /// The most local actions in one input.
 const MAX_ACTIONS: usize = 128;
@@ -147,13 +155,17 @@ impl KeySource for FuzzKeys {
 // Configurations chosen from input bytes
 // ---------------------------------------------------------------------------------------
 
-/// The limits a connection runs with.
+/// The limits a connection runs with, and how its input reaches it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     pub max_frame: usize,
     pub max_message: usize,
     pub delivery: Delivery,
     pub auto_pong: bool,
+    /// `Config::read_size`.
+    pub read_size: usize,
+    /// Input goes in through `input_buffer` and `commit_input` rather than `receive`.
+    pub reads: bool,
 }
 
 impl Limits {
@@ -171,7 +183,23 @@ impl Limits {
                 Delivery::WholeMessages
             },
             auto_pong: b & 2 == 0,
+            read_size: Config::DEFAULT_READ_SIZE,
+            reads: false,
         }
+    }
+
+    /// How input arrives, from the actions byte: bit 4 through `input_buffer` and
+    /// `commit_input`, bit 3 with the smallest read size (1 KiB, else the default 64 KiB),
+    /// so that a binary frame over 2 KiB is collected and the rest of it read straight into
+    /// the message buffer.
+    pub fn with_reads(mut self, b: u8) -> Self {
+        self.reads = b & 0x10 != 0;
+        self.read_size = if b & 0x08 != 0 {
+            1024
+        } else {
+            Config::DEFAULT_READ_SIZE
+        };
+        self
     }
 
     pub fn config(&self) -> Config {
@@ -180,6 +208,7 @@ impl Limits {
             .max_message_size(self.max_message)
             .delivery(self.delivery)
             .auto_pong(self.auto_pong)
+            .read_size(self.read_size)
     }
 }
 
@@ -261,7 +290,8 @@ pub fn deflate_params(b: u8) -> DeflateParams {
 /// - byte 1: the negotiated parameters and local settings of deflate;
 /// - byte 2: how the rest is cut ([`pieces`]);
 /// - byte 3: what the driver does between pieces (0: nothing; bit 7: leave output queued;
-///   bit 6: timers on, and actions that advance the clock; bit 5: an output limit).
+///   bit 6: timers on, and actions that advance the clock; bit 5: an output limit), and
+///   how input reaches the connection (bits 3–4, [`Limits::with_reads`]).
 #[derive(Debug, Clone)]
 pub struct Setup {
     pub limits: Limits,
@@ -284,7 +314,7 @@ impl Setup {
         let deflate = (head[0] >> 6 != 0).then(|| (deflate_config(local), deflate_params(head[1])));
         Some((
             Self {
-                limits: Limits::from_byte(head[0]),
+                limits: Limits::from_byte(head[0]).with_reads(head[3]),
                 runtime: Runtime::from_byte(head[3]),
                 deflate,
                 min_compress: deflate_min_compress(local),
@@ -531,7 +561,7 @@ enum Expect {
 ///   closing handshake with 1006 and queues nothing; a send past the output limit is
 ///   refused with nothing queued, `can_send` agrees with sending, and `wants_input` and
 ///   `transport` say what the state and the output call for;
-/// - `buffer_capacity()` stays under [`Driver::memory_bound`].
+/// - each buffer's capacity stays under its bound in [`Driver::memory_bounds`].
 #[derive(Debug)]
 pub struct Driver {
     pub conn: Connection,
@@ -553,8 +583,19 @@ pub struct Driver {
     chunk: Option<(MessageKind, usize)>,
     pub events: Vec<OwnedEvent>,
     pub error: Option<ProtocolError>,
-    /// Largest piece fed at once, for the memory bound.
-    max_piece: usize,
+    /// The most space the input buffer was asked for at once (the largest piece received,
+    /// or what a read asks for), for the memory bound.
+    max_read: usize,
+    /// The most output ever pending, for the memory bound.
+    max_pending: usize,
+    /// Bytes of the last read left unprocessed until the next read is placed, and the
+    /// most there were, for the memory bound.
+    unpolled: usize,
+    max_unpolled: usize,
+    /// A read is placed in the space `input_buffer` lent and not yet committed.
+    placed: bool,
+    /// The reads after a failure are to be checked once the placed read is committed.
+    reads_after_failing: bool,
     /// Drain output after each step (false: leave it queued).
     pub drain: bool,
     /// The thorough checks after a failure or Close were made (they copy the output, so
@@ -603,7 +644,12 @@ impl Driver {
             chunk: None,
             events: Vec::new(),
             error: None,
-            max_piece: 0,
+            max_read: 0,
+            max_pending: 0,
+            unpolled: 0,
+            max_unpolled: 0,
+            placed: false,
+            reads_after_failing: false,
             drain: true,
             final_checked: false,
             runtime,
@@ -613,26 +659,43 @@ impl Driver {
         }
     }
 
-    /// What `buffer_capacity()` may reach: the input holds at most one frame plus the piece
-    /// just received, a message buffer one message (or, streaming, one inflate step) plus
-    /// the byte that tells the limit was passed, the output what the driver left undrained;
-    /// each may be up to twice that from the vectors' doubling.
-    pub fn memory_bound(&self) -> usize {
+    /// What each buffer may hold (`buffer_capacities()`: input, message, output), from the
+    /// crate's buffer policy (docs/security.md, "Memory per connection"):
+    ///
+    /// - input: four times the unprocessed bytes (at most one frame and its header, as the
+    ///   driver polls after every piece, and a read left unprocessed) plus the space asked
+    ///   for (the largest piece received, or what a read asks for: the read size, or a
+    ///   binary frame delivered in place, at most twice the read size);
+    /// - message: one message, plus the byte that tells the limit was passed when inflating
+    ///   (with chunks, one inflate step and the tail that ends a message), plus what an
+    ///   earlier message left in the other buffer (at most 1 KiB);
+    /// - output: twice the most output pending at once plus the space the largest frame is
+    ///   built in.
+    pub fn memory_bounds(&self) -> [usize; 3] {
         let frame = self.limits.max_frame.max(125) + 14;
-        let input = 2 * (frame + self.max_piece);
-        let message = 2 * (self.limits.max_message + 1) + 2 * 32 * 1024 + 1024;
-        let output = 2 * (MAX_UNDRAINED + MAX_OWN_SEND + 2 * self.max_piece + 1024);
-        input + message + output
+        let input = 4 * (frame + self.max_unpolled + self.max_read);
+        let one_message = match self.limits.delivery {
+            Delivery::WholeMessages => self.limits.max_message + 1,
+            Delivery::Chunks => INFLATE_STEP + 1024 + 3,
+        };
+        let message = one_message + 1024;
+        let output = 2 * (self.max_pending + MAX_FRAME_BUILT);
+        [input, message, output]
     }
 
-    fn check_memory(&self) {
-        let used = self.conn.buffer_capacity();
-        assert!(
-            used <= self.memory_bound(),
-            "buffer_capacity {used} over the bound {} ({:?})",
-            self.memory_bound(),
-            self.limits
-        );
+    fn check_memory(&mut self) {
+        self.max_pending = self.max_pending.max(self.conn.pending_output_len());
+        let used = self.conn.buffer_capacities();
+        let bounds = self.memory_bounds();
+        for ((buffer, used), bound) in ["input", "message", "output"].iter().zip(used).zip(bounds) {
+            assert!(
+                used <= bound,
+                "{buffer} buffer capacity {used} over the bound {bound} ({:?}, most pending \
+                 output {})",
+                self.limits,
+                self.max_pending
+            );
+        }
     }
 
     fn check_state(&self) {
@@ -743,19 +806,80 @@ impl Driver {
     /// Counts `len` bytes that reached the connection some other way (a handshake's
     /// trailing bytes) in the memory bound.
     pub fn saw_input(&mut self, len: usize) {
-        self.max_piece = self.max_piece.max(len);
+        self.max_read = self.max_read.max(len);
     }
 
-    /// Feeds one piece of input and takes every event it makes ready.
+    /// Feeds one piece of input and takes every event it makes ready: with `receive`, or
+    /// through `input_buffer` and `commit_input` in reads of at most the space offered,
+    /// polling after each read, as a transport's loop does, or (reads of odd length) only
+    /// once the next read is placed, before it is committed.
     pub fn receive(&mut self, piece: &[u8]) {
-        self.max_piece = self.max_piece.max(piece.len());
-        let before = self.conn.pending_output_len();
-        self.conn.receive(piece);
-        assert_eq!(
-            self.conn.pending_output_len(),
-            before,
-            "receive queued output"
+        if !self.limits.reads {
+            self.max_read = self.max_read.max(piece.len());
+            let before = self.conn.pending_output_len();
+            self.conn.receive(piece);
+            assert_eq!(
+                self.conn.pending_output_len(),
+                before,
+                "receive queued output"
+            );
+            self.after_input();
+            return;
+        }
+        let mut rest = piece;
+        loop {
+            let space = self.input_buffer();
+            let n = space.len().min(rest.len());
+            space[..n].copy_from_slice(&rest[..n]);
+            rest = &rest[n..];
+            // The last read, if it was left unprocessed, is processed now, between
+            // `input_buffer` and `commit_input`: the read placed in the space stays there.
+            if self.unpolled > 0 {
+                self.placed = true;
+                self.after_input();
+                self.placed = false;
+            }
+            let before = self.conn.pending_output_len();
+            self.conn.commit_input(n);
+            assert_eq!(
+                self.conn.pending_output_len(),
+                before,
+                "commit_input queued output"
+            );
+            if std::mem::take(&mut self.reads_after_failing) {
+                self.check_reads_after_failing_dropped();
+            }
+            // A read of odd length is left unprocessed until the next one is placed (or
+            // the input ends: `poll_all`).
+            if n % 2 == 1 {
+                self.unpolled = n;
+                self.max_unpolled = self.max_unpolled.max(n);
+            } else {
+                self.after_input();
+            }
+            if rest.is_empty() {
+                break;
+            }
+        }
+    }
+
+    /// `input_buffer()`, checked: at least 1 KiB (its floor), counted in the memory bound.
+    fn input_buffer(&mut self) -> &mut [u8] {
+        // A read asks for the read size, or for all of a binary frame delivered in place
+        // (at most twice the read size; larger ones are read into the message buffer).
+        let frame = self.limits.max_frame.max(125) + 14;
+        let read_size = self.limits.read_size;
+        self.max_read = self.max_read.max(read_size.max(frame.min(2 * read_size)));
+        let space = self.conn.input_buffer();
+        assert!(
+            space.len() >= 1024,
+            "input_buffer offered {} bytes",
+            space.len()
         );
+        space
+    }
+
+    fn after_input(&mut self) {
         self.poll_all();
         self.check_memory();
         self.drain_output();
@@ -763,6 +887,7 @@ impl Driver {
 
     /// Takes events until the connection needs more input, has closed or has failed.
     pub fn poll_all(&mut self) {
+        self.unpolled = 0;
         loop {
             if let Some(error) = &self.error {
                 if self.final_checked {
@@ -916,6 +1041,13 @@ impl Driver {
         }
         self.conn.receive(b"\x81\x85\x00\x00\x00\x00hello\x88\x00");
         assert_eq!(self.conn.poll_event().map(|_| ()), Err(error.clone()));
+        // A read of the driver's own may be placed and not yet committed: reading again
+        // now would take its space, so the reads wait for its commit.
+        if self.placed {
+            self.reads_after_failing = true;
+        } else {
+            self.check_reads_after_failing_dropped();
+        }
         assert_eq!(self.conn.send_text("x"), Err(UsageError::Failed));
         assert_eq!(self.conn.send_ping(b""), Err(UsageError::Failed));
         assert_eq!(
@@ -928,6 +1060,30 @@ impl Driver {
             "output changed after failing"
         );
         self.check_state();
+    }
+
+    /// Input read in place after a failure is dropped too, wherever the space offered was:
+    /// more than a message's worth of reads leaves the message buffer as it was, and the
+    /// error and the output stay.
+    fn check_reads_after_failing_dropped(&mut self) {
+        let error = self.error.clone().expect("failed");
+        let queued = self.conn.pending_output_len();
+        let held = self.conn.buffer_capacities()[1];
+        let mut read = 0;
+        while read <= self.limits.max_message + 2 * self.limits.read_size {
+            let space = self.input_buffer();
+            let n = space.len().min(64 * 1024);
+            space[..n].fill(0x82);
+            self.conn.commit_input(n);
+            read += n;
+        }
+        assert_eq!(
+            self.conn.buffer_capacities()[1],
+            held,
+            "input read after failing was kept"
+        );
+        assert_eq!(self.conn.poll_event().map(|_| ()), Err(error));
+        assert_eq!(self.conn.pending_output_len(), queued);
     }
 
     /// After the peer's Close: no events, input ignored, data refused.

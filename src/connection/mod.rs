@@ -311,14 +311,19 @@ impl Connection {
     /// to 1 KiB. A frame delivered in place gets room for all of it, and the rest of a large
     /// binary message is read straight into the buffer it is delivered from.
     pub fn input_buffer(&mut self) -> &mut [u8] {
-        self.receiver.input_space(&self.config)
+        let accepting = self.accepts_input();
+        self.receiver.input_space(&self.config, accepting)
     }
 
     /// Marks the first `n` bytes of the space lent by [`input_buffer`](Self::input_buffer)
-    /// (or [`io`](Self::io)) as received.
+    /// (or [`io`](Self::io)) as received. Events may be taken in between: the read counts
+    /// as arriving after everything buffered before it. [`receive`](Self::receive),
+    /// [`shrink_buffers`](Self::shrink_buffers) and [`handle_timeout`](Self::handle_timeout)
+    /// (which gives idle buffers back) take the space back: commit a read before calling
+    /// them.
     ///
     /// # Panics
-    /// If `n` exceeds the length of the space lent.
+    /// If `n` exceeds the length of the space lent, or space was lent and taken back.
     pub fn commit_input(&mut self, n: usize) {
         self.receiver.commit(n, &self.config);
         if !self.accepts_input() {
@@ -514,6 +519,7 @@ impl Connection {
     /// same chunk [`pending_output`](Self::pending_output) returns.
     pub fn io(&mut self) -> Io<'_> {
         let wants_input = self.wants_input();
+        let accepting = self.accepts_input();
         let Self {
             receiver,
             out,
@@ -521,7 +527,7 @@ impl Connection {
             ..
         } = self;
         let input = if wants_input {
-            receiver.input_space(config)
+            receiver.input_space(config, accepting)
         } else {
             &mut []
         };
@@ -766,7 +772,22 @@ impl Connection {
 
     /// Bytes of heap the connection's buffers hold (capacity, not length).
     pub fn buffer_capacity(&self) -> usize {
-        self.receiver.capacity() + self.out.writer.output().capacity()
+        self.receiver.input_capacity()
+            + self.receiver.message_capacity()
+            + self.out.writer.output().capacity()
+    }
+
+    /// What [`buffer_capacity`](Self::buffer_capacity) adds up: the input buffer's, the
+    /// message buffers' and the output buffer's capacity, which the fuzz targets hold to a
+    /// bound each. Only `--cfg fuzzing` builds have it.
+    #[cfg(fuzzing)]
+    #[doc(hidden)]
+    pub fn buffer_capacities(&self) -> [usize; 3] {
+        [
+            self.receiver.input_capacity(),
+            self.receiver.message_capacity(),
+            self.out.writer.output().capacity(),
+        ]
     }
 }
 

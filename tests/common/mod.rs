@@ -6,11 +6,21 @@
 //! - [`feed_whole`], [`feed_bytewise`], [`feed_in_splits`]: put a byte stream into a
 //!   connection in different pieces and collect what comes out, as an [`Outcome`].
 //! - [`Pair`]: a client and a server connection, bytes moved between them by hand.
+//! - [`cases`]: a proptest block's case count, which `PROPTEST_CASES` raises.
 #![allow(dead_code)] // each test binary uses a different subset
 
 pub mod deflate;
 
 use wswire::{Config, Connection, KeySource, OwnedEvent, ProtocolError};
+
+/// How many cases a proptest block runs: `default`, or `PROPTEST_CASES` when it is set (for
+/// a longer run). `ProptestConfig::with_cases` alone would ignore the variable.
+pub fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|cases| cases.parse().ok())
+        .unwrap_or(default)
+}
 
 /// The masking key of the RFC 6455 §5.7 examples.
 pub const RFC_MASK: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];

@@ -222,14 +222,16 @@ impl Assembler {
             });
         }
         self.split.clear();
-        // A message needs one of the two buffers: the other gives back what an earlier
-        // message left in it, so a connection never holds two messages' worth.
-        match kind {
-            MessageKind::Text if !compressed && self.buf.capacity() > IDLE_KEEP => {
-                self.buf.release()
+        // A message needs one of the two buffers, `text` for uncompressed text and `buf` for
+        // the rest (binary, and whatever is inflated, text included): the other gives back
+        // what an earlier message left in it, so a connection never holds two messages'
+        // worth.
+        if kind == MessageKind::Text && !compressed {
+            if self.buf.capacity() > IDLE_KEEP {
+                self.buf.release();
             }
-            MessageKind::Binary if self.text.capacity() > IDLE_KEEP => self.text = String::new(),
-            _ => {}
+        } else if self.text.capacity() > IDLE_KEEP {
+            self.text = String::new();
         }
         self.state = if compressed {
             Assembly::Inflating {

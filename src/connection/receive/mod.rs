@@ -295,19 +295,30 @@ impl Receiver {
 
     // ---- input ----
 
-    /// Buffers received bytes.
+    /// Buffers received bytes. They go where a read lent by `input_space` would have gone,
+    /// so that space is taken back.
     pub(crate) fn receive(&mut self, bytes: &[u8]) {
+        self.lent = Lent::Input(0);
         self.decoder.input.extend(bytes);
     }
 
-    /// Free space to read into (see `Connection::input_buffer` for the policy).
-    pub(crate) fn input_space(&mut self, config: &Config) -> &mut [u8] {
+    /// Free space to read into (see `Connection::input_buffer` for the policy). Once the
+    /// connection takes no more input (`accepting` false), the space is in the input buffer,
+    /// which drops what is committed.
+    pub(crate) fn input_space(&mut self, config: &Config, accepting: bool) -> &mut [u8] {
         let missing = usize::try_from(self.decoder.bytes_missing()).unwrap_or(usize::MAX);
         let hint = self
             .read_hint
             .clamp(MIN_READ_HINT, config.read_size.max(MIN_READ_HINT));
         // The rest of a large binary frame goes straight where its message is assembled.
-        if self.decoder.input.len() == 0 && missing >= hint && self.assembler.collects_binary() {
+        // Not after a failure: the frame whose header failed was started, and reading "the
+        // rest" of it into the message buffer would keep bytes that are to be dropped, up
+        // to the message limit, and then offer no space at all.
+        if accepting
+            && self.decoder.input.len() == 0
+            && missing >= hint
+            && self.assembler.collects_binary()
+        {
             // Never past the frame's end: what follows is the next frame's header.
             let want = missing.min(hint.max(config.read_size));
             let space = self.assembler.direct_space(want, config);
@@ -317,7 +328,7 @@ impl Receiver {
             return space;
         }
         // A binary frame delivered in place must fit whole.
-        let frame = if self.assembler.in_place_binary() {
+        let frame = if accepting && self.assembler.in_place_binary() {
             missing
         } else {
             0
@@ -329,21 +340,18 @@ impl Receiver {
 
     /// Marks `n` bytes of the space lent by `input_space` as received.
     pub(crate) fn commit(&mut self, n: usize, config: &Config) {
-        let offered = match self.lent {
-            Lent::Input(offered) => {
-                self.decoder.input.commit(n);
-                offered
-            }
-            Lent::MessageBuffer(offered) => {
-                assert!(
-                    n <= offered,
-                    "commit_input({n}) exceeds the {offered} bytes of space offered"
-                );
+        let (Lent::Input(offered) | Lent::MessageBuffer(offered)) = self.lent;
+        assert!(
+            n <= offered,
+            "commit_input({n}) exceeds the {offered} bytes of space offered"
+        );
+        match self.lent {
+            Lent::Input(_) => self.decoder.input.commit(n),
+            Lent::MessageBuffer(_) => {
                 let key = self.decoder.take_direct(n);
                 self.assembler.direct_commit(n, key);
-                offered
             }
-        };
+        }
         // Reads that fill the space ask for more next time; short ones for less, down to
         // what an idle connection keeps.
         self.read_hint = if n == offered {
@@ -372,12 +380,19 @@ impl Receiver {
         self.assembler.enable_inflate(inflater);
     }
 
+    /// Gives back buffer memory, the space lent for a read with it: a read committed into
+    /// it after this would claim bytes that are gone, which `commit` refuses.
     pub(crate) fn shrink(&mut self) {
+        self.lent = Lent::Input(0);
         self.decoder.input.shrink();
         self.assembler.shrink();
     }
 
-    pub(crate) fn capacity(&self) -> usize {
-        self.decoder.input.capacity() + self.assembler.capacity()
+    pub(crate) fn input_capacity(&self) -> usize {
+        self.decoder.input.capacity()
+    }
+
+    pub(crate) fn message_capacity(&self) -> usize {
+        self.assembler.capacity()
     }
 }
