@@ -343,7 +343,8 @@ fn commit_beyond_the_input_buffer_panics() {
 #[test]
 fn space_taken_back_cannot_be_committed() {
     use std::time::Duration;
-    let takers: [(&str, fn(&mut Connection)); 3] = [
+    type TakeBack = fn(&mut Connection);
+    let takers: [(&str, TakeBack); 3] = [
         ("shrink_buffers", |conn| conn.shrink_buffers()),
         ("handle_timeout", |conn| {
             conn.handle_timeout(Duration::ZERO);
