@@ -1252,10 +1252,11 @@ impl Driver {
         match rng.below(200) {
             0..=49 => {
                 let payload = &text.as_bytes()[..len.min(125)];
-                let result = self.conn.send_ping(payload);
+                // Computed before the call: after it, a queued Ping counts as pending.
                 let refusal = self
                     .send_refusal(true)
                     .or_else(|| self.room_refusal(payload.len()));
+                let result = self.conn.send_ping(payload);
                 let sent = Sent::new(OpCode::Ping, true, false, payload);
                 self.check_sent(result, refusal, sent);
             }
