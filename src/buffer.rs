@@ -291,18 +291,19 @@ impl OutputBuffer {
 
     /// Makes room for `want` bytes `offset` bytes past the pending ones.
     ///
-    /// Written bytes at the front are dropped first: moved over in place once they make up
-    /// half the storage (so a caller that writes slowly costs amortized O(1) per byte), and
-    /// left behind whenever the storage grows. It grows to twice what it must hold (the
-    /// pending bytes, the frame being built and the space asked for), or to twice its size
-    /// if that is less: so it holds at most twice the most that was pending with a frame
-    /// being built, and grows geometrically (it grows only when what it must hold is over
-    /// half its size).
+    /// Written bytes at the front are dropped first: the bytes to keep are moved over them
+    /// in place when what is asked for then fits and the move frees at least as much as it
+    /// copies (so a caller that writes slowly costs amortized O(1) per byte), and left
+    /// behind whenever the storage grows. It grows to twice what it must hold (the pending
+    /// bytes, the frame being built and the space asked for), or to twice its size if that
+    /// is less: so it holds at most twice the most that was pending with a frame being
+    /// built. Growth is geometric: it happens only when what must be held is over half the
+    /// storage (else the written bytes before it are more than it, and are moved over).
     #[cold]
     fn make_room(&mut self, offset: usize, want: usize) {
         let held = self.end + offset + want - self.start;
         let keep = self.start..(self.end + offset).min(self.bytes.len());
-        if self.start >= self.bytes.len() / 2 && held <= self.bytes.len() {
+        if held <= self.bytes.len() && keep.len() <= self.start {
             self.bytes.copy_within(keep, 0);
         } else {
             let grown = (2 * self.bytes.len()).min(2 * held).max(held);
@@ -573,6 +574,30 @@ mod tests {
             out.commit(10);
             assert_eq!(out.pending(), [[1; 30].as_slice(), &[9; 10]].concat());
         }
+    }
+
+    #[test]
+    fn output_storage_settles_for_large_messages_written_in_pieces() {
+        // Frames a little over the write size, written in pieces that leave a few bytes
+        // behind each time (as a transport taking 4 KiB at a time): the few bytes are moved
+        // over the written ones rather than the storage growing again and again by a little.
+        let frame = vec![7; 4110];
+        let mut out = OutputBuffer::default();
+        let mut growths = 0;
+        for _ in 0..30 {
+            let before = out.capacity();
+            out.append(&frame);
+            growths += usize::from(out.capacity() != before);
+            while out.len() >= 4096 {
+                out.consume(4096);
+            }
+        }
+        assert_eq!(growths, 2);
+        assert!(
+            out.capacity() <= 2 * (frame.len() + 14),
+            "{}",
+            out.capacity()
+        );
     }
 
     #[test]
