@@ -74,6 +74,80 @@ fn a_client_copies_and_masks_a_shared_payload() {
     );
 }
 
+// A client that owns its payload has it masked where it is (RFC 6455 §5.3) and written as a
+// chunk of its own: the same bytes as a copied send, with no copy.
+#[test]
+fn a_client_masks_an_owned_payload_in_place() {
+    let mut client = Connection::client(Config::new(), FixedKeys::mask(RFC_MASK));
+    client.send_text("before").unwrap();
+    let payload = String::from("Hello");
+    let at = payload.as_ptr();
+    client.send_owned_text(payload).unwrap();
+    let data = vec![9u8; 70_000];
+    let data_at = data.as_ptr();
+    client.send_owned_binary(data).unwrap();
+    let chunks: Vec<&[u8]> = client.pending_chunks().collect();
+    assert_eq!(chunks.len(), 4);
+    // RFC 6455 §5.7: a single-frame masked text message, its payload in its own memory.
+    assert_eq!(
+        chunks[0],
+        [
+            &masked(FIN | TEXT, b"before")[..],
+            b"\x81\x85\x37\xfa\x21\x3d"
+        ]
+        .concat()
+    );
+    assert!(std::ptr::eq(chunks[1].as_ptr(), at));
+    assert_eq!(chunks[1], b"\x7f\x9f\x4d\x51\x58");
+    assert!(std::ptr::eq(chunks[3].as_ptr(), data_at));
+    let mut copied = Connection::client(Config::new(), FixedKeys::mask(RFC_MASK));
+    copied.send_text("before").unwrap();
+    copied.send_text("Hello").unwrap();
+    copied.send_binary(&[9u8; 70_000]).unwrap();
+    assert_eq!(take_output(&mut client), take_output(&mut copied));
+}
+
+// A server writes an owned payload as it is; compression copies it; a refused send queues
+// nothing.
+#[test]
+fn owned_payloads_on_a_server_with_compression_and_refused() {
+    let mut server = Connection::server(Config::new());
+    let data = vec![1u8, 2, 3];
+    let at = data.as_ptr();
+    server.send_owned_binary(data).unwrap();
+    let chunks: Vec<&[u8]> = server.pending_chunks().collect();
+    assert_eq!(chunks, [&[0x82, 3][..], &[1, 2, 3]]);
+    assert!(std::ptr::eq(chunks[1].as_ptr(), at));
+    take_output(&mut server);
+
+    let params = DeflateParams {
+        server_no_context_takeover: false,
+        client_no_context_takeover: false,
+        server_max_window_bits: None,
+        client_max_window_bits: None,
+    };
+    let mut deflating = Connection::server(Config::new())
+        .with_deflate(&DeflateConfig::new(), params)
+        .unwrap();
+    deflating.send_owned_text(String::from("Hello")).unwrap();
+    // RFC 7692 §7.2.3.1.
+    assert_eq!(
+        take_output(&mut deflating),
+        [0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]
+    );
+
+    let mut limited = Connection::server(Config::new().max_pending_output(100));
+    limited.send_text("x").unwrap();
+    assert_eq!(
+        limited.send_owned_binary(vec![0; 200]),
+        Err(wswire::UsageError::OutputFull {
+            pending: 3,
+            limit: 100
+        })
+    );
+    assert_eq!(take_output(&mut limited), unmasked(FIN | TEXT, b"x"));
+}
+
 #[test]
 fn compression_copies_a_shared_payload() {
     let params = DeflateParams {

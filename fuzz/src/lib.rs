@@ -1235,10 +1235,12 @@ impl Driver {
                     data_refusal.is_none(),
                     "can_send({len}) disagrees with sending"
                 );
-                let result = if binary {
-                    self.conn.send_shared_binary(text.as_bytes().to_vec())
-                } else {
-                    self.conn.send_shared_text(text.to_owned())
+                // Shared (a server writes it as is) or owned (a client masks it in place).
+                let result = match (binary, rng.below(2) == 0) {
+                    (true, true) => self.conn.send_shared_binary(text.as_bytes().to_vec()),
+                    (true, false) => self.conn.send_owned_binary(text.as_bytes().to_vec()),
+                    (false, true) => self.conn.send_shared_text(text.to_owned()),
+                    (false, false) => self.conn.send_owned_text(text.to_owned()),
                 };
                 let opcode = if binary { OpCode::Binary } else { OpCode::Text };
                 let sent = Sent::new(opcode, true, self.compresses(len), text.as_bytes());

@@ -16,7 +16,7 @@
 //! arriving is reported until the peer's Close. In `Closed` and `Failed` nothing may be
 //! sent, input is ignored and [`Connection::transport`] says what to do with the transport.
 
-use alloc::{boxed::Box, string::String};
+use alloc::{boxed::Box, string::String, vec::Vec};
 mod config;
 mod event;
 mod receive;
@@ -585,6 +585,18 @@ impl Connection {
         P: AsRef<[u8]> + Send + Sync + 'static,
     {
         self.sender().send_shared_binary(payload)
+    }
+
+    /// Queues a text message whose payload the connection takes over: no copy on either
+    /// role, a client masks it in place (see [`Sender::send_owned_text`]).
+    pub fn send_owned_text(&mut self, text: String) -> Result<(), UsageError> {
+        self.sender().send_owned_text(text)
+    }
+
+    /// Queues a binary message whose payload the connection takes over: no copy on either
+    /// role, a client masks it in place (see [`Sender::send_owned_binary`]).
+    pub fn send_owned_binary(&mut self, data: Vec<u8>) -> Result<(), UsageError> {
+        self.sender().send_owned_binary(data)
     }
 
     /// Queues one fragment of a message (see [`Sender::send_fragment`]).

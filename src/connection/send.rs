@@ -5,6 +5,8 @@ use crate::close::{CloseCode, MAX_CLOSE_REASON};
 use crate::error::UsageError;
 use crate::frame::{MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN, OpCode};
 use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::vec::Vec;
 
 use super::State;
 use super::event::MessageKind;
@@ -137,6 +139,46 @@ impl Sender<'_> {
             return self.send_binary(data);
         }
         self.send_shared(MessageKind::Binary, Box::new(payload))
+    }
+
+    /// Queues a text message whose payload the connection takes over instead of copying:
+    /// a server writes it as it is (like [`send_shared_text`](Self::send_shared_text)), a
+    /// client masks it in place (RFC 6455 §5.3), so neither copies it into the output
+    /// buffer; it goes out as a chunk of its own ([`Connection::pending_chunks`]). A message
+    /// that permessage-deflate compresses is copied as [`send_text`](Self::send_text)
+    /// copies it. Refused as `send_text` would refuse it, with the payload dropped.
+    ///
+    /// ```
+    /// use wswire::{Config, Connection, SeededKeys};
+    /// let mut conn = Connection::client(Config::new(), SeededKeys::new(7));
+    /// conn.send_owned_text(String::from("hello")).unwrap(); // masked where it is
+    /// let chunks: Vec<&[u8]> = conn.pending_chunks().collect();
+    /// assert_eq!(chunks[0].len(), 6); // the header and the masking key
+    /// assert_eq!(chunks[1].len(), 5); // the payload, masked
+    /// ```
+    ///
+    /// [`Connection::pending_chunks`]: crate::Connection::pending_chunks
+    pub fn send_owned_text(&mut self, text: String) -> Result<(), UsageError> {
+        if self.out.writer.compresses(text.len()) {
+            return self.send_text(&text);
+        }
+        self.send_owned(MessageKind::Text, text.into_bytes())
+    }
+
+    /// Queues a binary message whose payload the connection takes over instead of copying
+    /// (see [`send_owned_text`](Self::send_owned_text)).
+    pub fn send_owned_binary(&mut self, data: Vec<u8>) -> Result<(), UsageError> {
+        if self.out.writer.compresses(data.len()) {
+            return self.send_binary(&data);
+        }
+        self.send_owned(MessageKind::Binary, data)
+    }
+
+    fn send_owned(&mut self, kind: MessageKind, payload: Vec<u8>) -> Result<(), UsageError> {
+        self.check_message(payload.len())?;
+        self.out.writer.owned_frame(opcode(kind), payload);
+        self.out.data_queued(self.timers);
+        Ok(())
     }
 
     fn send_shared(&mut self, kind: MessageKind, payload: SharedPayload) -> Result<(), UsageError> {

@@ -9,6 +9,7 @@ use crate::frame::{
 };
 use crate::keys::KeySource;
 use alloc::boxed::Box;
+use alloc::vec::Vec;
 
 /// Past this much unwritten output, a new automatic Pong replaces an unwritten one at the
 /// tail instead of adding to it, so a peer that floods Pings without reading cannot grow the
@@ -100,12 +101,27 @@ impl Writer {
     /// payload, shared rather than copied.
     pub(crate) fn shared_frame(&mut self, opcode: OpCode, payload: SharedPayload) {
         debug_assert!(self.keys.is_none());
-        self.tail_auto_pong = None;
         let len = (*payload).as_ref().len();
-        let space = self.output.space_at(0, MAX_HEADER_LEN);
-        let at = write_header(space, first_byte(opcode, true, 0), None, len);
-        self.output.commit(at);
+        self.shared_header(opcode, None, len);
         self.output.append_shared(payload);
+    }
+
+    /// Appends the header of an uncompressed single-frame message and its payload, taken
+    /// over rather than copied: a client masks it in place (RFC 6455 §5.3).
+    pub(crate) fn owned_frame(&mut self, opcode: OpCode, mut payload: Vec<u8>) {
+        let mask = draw_mask(&mut self.keys);
+        if let Some(key) = mask {
+            apply_mask(&mut payload, key, 0);
+        }
+        self.shared_header(opcode, mask, payload.len());
+        self.output.append_shared(Box::new(payload));
+    }
+
+    fn shared_header(&mut self, opcode: OpCode, mask: Option<[u8; 4]>, len: usize) {
+        self.tail_auto_pong = None;
+        let space = self.output.space_at(0, MAX_HEADER_LEN);
+        let at = write_header(space, first_byte(opcode, true, 0), mask, len);
+        self.output.commit(at);
     }
 
     /// Whether a message of `len` bytes is to be compressed.
