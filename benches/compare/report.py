@@ -149,7 +149,7 @@ def best_peer_table(timing, summary):
                 row.append(f"**{s['wswire_vs_best_peer']:.2f}** ({s['best_peer']})")
         rows.append(row)
         if any("wswire_shared_vs_best_peer" in (summary_of(summary, w, n) or {}) for n in sizes):
-            shared = [f"{w}, shared sends"]
+            shared = [f"{w}, zero-copy sends"]
             for n in sizes:
                 s = summary_of(summary, w, n) or {}
                 r = s.get("wswire_shared_vs_best_peer")

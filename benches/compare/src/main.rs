@@ -391,7 +391,7 @@ fn emit_cell(
     if let (Some(w), Some(b)) = (measured.iter().find(|m| m.name == "wswire-shared"), best) {
         let ratio = b.median() / w.median();
         summary = summary.num("wswire_shared_vs_best_peer", ratio);
-        text += &format!(", shared sends x{ratio:.2}");
+        text += &format!(", zero-copy sends x{ratio:.2}");
     }
     if let (Some(w), Some(l)) = (wswire_ns, limit) {
         let r = l.median() / w;

@@ -131,18 +131,31 @@ pub fn encoder(msgs: Rc<Messages>, out: Shared, client: bool) -> Box<dyn Bench> 
     EncodeBench::boxed(WsEncoder(connection(client)), msgs, out, client)
 }
 
-/// Sends with `send_shared_text` / `send_shared_binary`: the application holds its messages
-/// as `Arc`s (prepared untimed, like any application that broadcasts), each send clones one.
-/// A server queues only the header and writes the payload from the `Arc` itself, with a
-/// vectored write of the pending chunks; a client (which masks) copies and masks in one pass.
+/// Each role's zero-copy send. A server uses `send_shared_text` / `send_shared_binary`: the
+/// application holds its messages as `Arc`s (prepared untimed, like any application that
+/// broadcasts), each send clones one, and the server queues only the header and writes the
+/// payload from the `Arc` itself. A client uses `send_owned_text` / `send_owned_binary`:
+/// uniquely owned buffers, refilled before the clock starts (as the tokio-websockets and
+/// fastwebsockets clients get theirs), masked in place. Both write the pending chunks with
+/// vectored writes.
 pub struct WsShared {
     conn: Connection,
+    client: bool,
     texts: Vec<Arc<str>>,
     binaries: Vec<Arc<[u8]>>,
+    owned_texts: Vec<String>,
+    owned_binaries: Vec<Vec<u8>>,
 }
 
 impl Encoder for WsShared {
     fn prepare(&mut self, msgs: &Messages) {
+        if self.client {
+            match msgs.kind {
+                Kind::Text => self.owned_texts.clone_from(&msgs.texts),
+                Kind::Binary => self.owned_binaries.clone_from(&msgs.payloads),
+            }
+            return;
+        }
         if self.texts.is_empty() && self.binaries.is_empty() {
             match msgs.kind {
                 Kind::Text => {
@@ -162,10 +175,18 @@ impl Encoder for WsShared {
     fn encode(&mut self, msgs: &Messages, out: &Shared) -> Result<(), String> {
         let mut out = out.borrow_mut();
         let conn = &mut self.conn;
+        let mut owned_texts = self.owned_texts.drain(..);
+        let mut owned_binaries = self.owned_binaries.drain(..);
         for i in 0..msgs.len() {
-            match msgs.kind {
-                Kind::Text => conn.send_shared_text(Arc::clone(&self.texts[i])),
-                Kind::Binary => conn.send_shared_binary(Arc::clone(&self.binaries[i])),
+            match (msgs.kind, self.client) {
+                (Kind::Text, false) => conn.send_shared_text(Arc::clone(&self.texts[i])),
+                (Kind::Binary, false) => conn.send_shared_binary(Arc::clone(&self.binaries[i])),
+                (Kind::Text, true) => {
+                    conn.send_owned_text(owned_texts.next().ok_or("no text prepared")?)
+                }
+                (Kind::Binary, true) => {
+                    conn.send_owned_binary(owned_binaries.next().ok_or("no payload prepared")?)
+                }
             }
             .map_err(err)?;
             if conn.pending_output_len() >= MAX_IO {
@@ -189,8 +210,11 @@ fn flush_vectored(conn: &mut Connection, out: &mut ByteQueue) {
 pub fn shared_encoder(msgs: Rc<Messages>, out: Shared, client: bool) -> Box<dyn Bench> {
     let subject = WsShared {
         conn: connection(client),
+        client,
         texts: Vec::new(),
         binaries: Vec::new(),
+        owned_texts: Vec::new(),
+        owned_binaries: Vec::new(),
     };
     EncodeBench::boxed(subject, msgs, out, client)
 }
