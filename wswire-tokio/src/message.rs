@@ -33,6 +33,11 @@ impl Utf8Bytes {
         Arc::try_unwrap(self.0).unwrap_or_else(|shared| (*shared).clone())
     }
 
+    /// The text, when this is its only owner; itself otherwise.
+    pub(crate) fn try_into_unique(self) -> Result<String, Self> {
+        Arc::try_unwrap(self.0).map_err(Self)
+    }
+
     /// The text's bytes: no copy either way (a shared text becomes the owner of the
     /// `Bytes`).
     pub fn into_bytes(self) -> Bytes {

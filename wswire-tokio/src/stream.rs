@@ -54,6 +54,11 @@ const MAX_SLICES: usize = 64;
 /// Rounds of reading and timers one poll may make before it lets other tasks run.
 const BUDGET: usize = 32;
 
+/// The smallest payload a client hands over to be masked in place rather than copied and
+/// masked: below it, the copy into the output buffer is cheaper than a chunk of its own
+/// (`docs/performance.md`).
+const OWNED_MIN: usize = 64 * 1024;
+
 /// A WebSocket connection over an async transport: a [`Stream`] of received
 /// [`Message`]s and a [`Sink`] of messages to send, or the plain
 /// [`recv`](Self::recv) / [`send`](Self::send) / [`close`](Self::close).
@@ -457,10 +462,35 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     fn queue(&mut self, message: Message) -> Result<(), Refused> {
         let conn = &mut self.conn;
         let server = conn.role() == Role::Server;
+        // A client masks (RFC 6455 §5.3). A large payload that is the message's alone is
+        // masked where it is; a shared one is copied, since others may still read it. Only
+        // when the send is sure to be accepted, so that a refused message comes back whole.
+        let message = match message {
+            Message::Text(text)
+                if !server && text.len() >= OWNED_MIN && conn.can_send(text.len()) =>
+            {
+                match text.try_into_unique() {
+                    Ok(text) => return self.queued_owned(|conn| conn.send_owned_text(text)),
+                    Err(text) => Message::Text(text),
+                }
+            }
+            Message::Binary(data)
+                if !server && data.len() >= OWNED_MIN && conn.can_send(data.len()) =>
+            {
+                match data.try_into_mut() {
+                    Ok(data) => {
+                        return self.queued_owned(|conn| conn.send_owned_binary(Vec::from(data)));
+                    }
+                    Err(data) => Message::Binary(data),
+                }
+            }
+            message => message,
+        };
+        let conn = &mut self.conn;
         let result = match &message {
             // A server writes the payload from the message's own memory, which clones of the
-            // message share (a broadcast): the core queues only the header. A client masks,
-            // so it copies.
+            // message share (a broadcast): the core queues only the header. A client copies
+            // what is small or shared, masking as it copies.
             Message::Text(text) if server => conn.send_shared_text(text.clone()),
             Message::Text(text) => conn.send_text(text),
             Message::Binary(data) if server => conn.send_shared_binary(data.clone()),
@@ -473,6 +503,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         match result {
             Ok(()) => Ok(()),
             Err(UsageError::OutputFull { .. }) => Err(Refused::Full(message)),
+            Err(e) if self.phase == Phase::Done => Err(Refused::Error(self.closed_error(e))),
+            Err(e) => Err(Refused::Error(e.into())),
+        }
+    }
+
+    /// Queues a payload handed over to the connection. `can_send` said it fits, so it is
+    /// not refused for room; any other refusal is an error, the message being gone.
+    fn queued_owned(
+        &mut self,
+        send: impl FnOnce(&mut Connection) -> Result<(), UsageError>,
+    ) -> Result<(), Refused> {
+        match send(&mut self.conn) {
+            Ok(()) => Ok(()),
             Err(e) if self.phase == Phase::Done => Err(Refused::Error(self.closed_error(e))),
             Err(e) => Err(Refused::Error(e.into())),
         }

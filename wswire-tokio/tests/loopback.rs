@@ -90,6 +90,24 @@ async fn round_trips(deflate: bool) {
             assert_eq!(echo, message, "{size} bytes, deflate {deflate}");
         }
     }
+    // Messages whose payload is theirs alone (no clone kept): a client masks a large one in
+    // place. What comes back is what was sent.
+    for size in [65535, 65536, 1 << 20] {
+        let text: String = (0..size).map(|i| (b'A' + (i % 26) as u8) as char).collect();
+        let binary: Vec<u8> = (0..size).map(|i| (i * 13 % 251) as u8).collect();
+        let sent = [Message::text(text.clone()), Message::binary(binary.clone())];
+        for (message, expected) in sent
+            .into_iter()
+            .zip([Message::text(text), Message::binary(binary)])
+        {
+            timeout(STEP, ws.send(message)).await.unwrap().unwrap();
+            let echo = timeout(STEP, ws.next()).await.unwrap().unwrap().unwrap();
+            assert_eq!(
+                echo, expected,
+                "{size} bytes handed over, deflate {deflate}"
+            );
+        }
+    }
     // Pipelined through the Sink: many messages, one flush.
     let mut messages =
         futures_util::stream::iter((0..500).map(|i| Ok(Message::text(i.to_string()))));
