@@ -120,15 +120,7 @@ fn owned_payloads_on_a_server_with_compression_and_refused() {
     assert!(std::ptr::eq(chunks[1].as_ptr(), at));
     take_output(&mut server);
 
-    let params = DeflateParams {
-        server_no_context_takeover: false,
-        client_no_context_takeover: false,
-        server_max_window_bits: None,
-        client_max_window_bits: None,
-    };
-    let mut deflating = Connection::server(Config::new())
-        .with_deflate(&DeflateConfig::new(), params)
-        .unwrap();
+    let mut deflating = deflating_server();
     deflating.send_owned_text(String::from("Hello")).unwrap();
     // RFC 7692 §7.2.3.1.
     assert_eq!(
@@ -150,15 +142,7 @@ fn owned_payloads_on_a_server_with_compression_and_refused() {
 
 #[test]
 fn compression_copies_a_shared_payload() {
-    let params = DeflateParams {
-        server_no_context_takeover: false,
-        client_no_context_takeover: false,
-        server_max_window_bits: None,
-        client_max_window_bits: None,
-    };
-    let mut server = Connection::server(Config::new())
-        .with_deflate(&DeflateConfig::new(), params)
-        .unwrap();
+    let mut server = deflating_server();
     server.send_shared_text("Hello").unwrap();
     // RFC 7692 §7.2.3.1.
     assert_eq!(
@@ -240,4 +224,17 @@ fn every_public_type_is_send_and_sync() {
     send_sync::<EncodedHeader>();
     send_sync::<FrameError>();
     send_sync::<OpCode>();
+}
+
+/// A server with permessage-deflate as a handshake without parameters agrees it.
+fn deflating_server() -> Connection {
+    let params = DeflateParams {
+        server_no_context_takeover: false,
+        client_no_context_takeover: false,
+        server_max_window_bits: None,
+        client_max_window_bits: None,
+    };
+    Connection::server(Config::new())
+        .with_deflate(&DeflateConfig::new(), params)
+        .unwrap()
 }
