@@ -667,12 +667,9 @@ impl Connection {
 
     /// Whether a message of `len` bytes would be accepted now (see [`Sender::can_send`]).
     pub fn can_send(&self, len: usize) -> bool {
-        let pending = self.out.writer.output().len();
-        let room = self
-            .config
-            .max_pending_output
-            .is_none_or(|limit| send::fits(pending, len, limit));
-        self.state == State::Open && !self.out.in_message() && room
+        self.out
+            .check_message(&self.state, self.config.max_pending_output, len)
+            .is_ok()
     }
 
     // ---- time ----

@@ -40,6 +40,37 @@ impl Outgoing {
         timers.data();
     }
 
+    /// Checks that a whole message of `len` bytes may be queued now, in `state`, under the
+    /// output `limit`: what both `Sender`'s sends and `Connection::can_send` ask.
+    pub(crate) fn check_message(
+        &self,
+        state: &State,
+        limit: Option<usize>,
+        len: usize,
+    ) -> Result<(), UsageError> {
+        check_open(state)?;
+        if self.sending.is_some() {
+            return Err(UsageError::MessageInProgress);
+        }
+        self.check_room(limit, len)
+    }
+
+    /// Checks that a frame carrying `len` bytes fits under the output `limit`, its header
+    /// counted at the most it can be. With nothing pending any frame fits: else a message
+    /// larger than the limit could never be sent.
+    fn check_room(&self, limit: Option<usize>, len: usize) -> Result<(), UsageError> {
+        let pending = self.writer.output().len();
+        match limit {
+            Some(limit)
+                if pending > 0
+                    && pending.saturating_add(len).saturating_add(MAX_HEADER_LEN) > limit =>
+            {
+                Err(UsageError::OutputFull { pending, limit })
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Takes `n` written bytes off the output; notes data moved if any of them was.
     pub(crate) fn written(&mut self, n: usize, timers: &mut Timers) {
         let from = self.writer.output().written_total();
@@ -205,11 +236,7 @@ impl Sender<'_> {
 
     /// Checks that a whole message of `len` bytes may be queued now.
     fn check_message(&self, len: usize) -> Result<(), UsageError> {
-        self.check_can_send()?;
-        if self.out.sending.is_some() {
-            return Err(UsageError::MessageInProgress);
-        }
-        self.check_room(len)
+        self.out.check_message(self.state, self.limit, len)
     }
 
     /// Queues one fragment of a message (RFC 6455 §5.4): the first call for a message
@@ -291,30 +318,22 @@ impl Sender<'_> {
     }
 
     fn check_can_send(&self) -> Result<(), UsageError> {
-        match self.state {
-            State::Open => Ok(()),
-            State::CloseSent | State::Closed => Err(UsageError::Closing),
-            State::Failed(_) => Err(UsageError::Failed),
-        }
+        check_open(self.state)
     }
 
-    /// Checks that a frame carrying `len` bytes fits under the output limit (its header
-    /// counted at the most it can be). With nothing pending any frame fits: else a message
-    /// larger than the limit could never be sent.
+    /// Checks that a frame carrying `len` bytes fits under the output limit.
     fn check_room(&self, len: usize) -> Result<(), UsageError> {
-        let pending = self.out.writer.output().len();
-        match self.limit {
-            Some(limit) if !fits(pending, len, limit) => {
-                Err(UsageError::OutputFull { pending, limit })
-            }
-            _ => Ok(()),
-        }
+        self.out.check_room(self.limit, len)
     }
 }
 
-/// Whether a frame carrying `len` bytes fits under `limit` with `pending` bytes queued.
-pub(crate) fn fits(pending: usize, len: usize, limit: usize) -> bool {
-    pending == 0 || pending.saturating_add(len).saturating_add(MAX_HEADER_LEN) <= limit
+/// Data may be sent only while open (RFC 6455 §5.5.1: none after our Close).
+fn check_open(state: &State) -> Result<(), UsageError> {
+    match state {
+        State::Open => Ok(()),
+        State::CloseSent | State::Closed => Err(UsageError::Closing),
+        State::Failed(_) => Err(UsageError::Failed),
+    }
 }
 
 /// A shared text payload, seen as bytes.
